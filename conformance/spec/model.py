@@ -459,8 +459,8 @@ class AudioFormat(Constraint):
     def check(self, value: Any) -> str | None:
         if not isinstance(value, AudioInput):
             return None
-        if value.kind == "url":
-            return None
+        if value.kind == "url" and value.data is None:
+            return None  # a URL nobody fetched cannot be checked here
         if value.info is None:
             return f"is not recognisable audio ({value.probe_error or 'unknown format'}); must be {self.describe()}"
         if value.info.format not in self.formats:
@@ -913,18 +913,25 @@ class Endpoint:
 
     # -- validation ----------------------------------------------------------------------
 
+    @property
+    def auth_params(self) -> tuple[str, ...]:
+        """Params that carry the API key (ModelsLab's body ``key``); checked as auth, not as data."""
+        a = self.provider.auth
+        return (a.name,) if a.scheme == "json_body" and self.has_param(a.name) else ()
+
     def validate(self, params: Mapping[str, Any], *, allow_unknown: bool = False,
-                 skip: Iterable[str] = ()) -> list[Violation]:
+                 skip: Iterable[str] = (), include_auth: bool = False) -> list[Violation]:
         """Every violated rule of ``params`` (logical values; absent keys are not sent).
 
-        ``skip`` names params not to check (the auth param, checked separately by servers).
+        ``skip`` names params not to check. The auth params are skipped unless ``include_auth``:
+        the key travels separately (clients add it, servers check it against their accounts).
         """
-        skipped = set(skip)
+        skipped = set(skip) | (set() if include_auth else set(self.auth_params))
         out: list[Violation] = []
         known = {p.name for p in self.params}
         if not allow_unknown:
             for name in params:
-                if name not in known:
+                if name not in known and name not in skipped:
                     out.append(Violation("unknown_parameter", name, mask_value(params[name]),
                                          f"is not a documented parameter of {self.id}", self.source, "unknown"))
         for p in self.params:
