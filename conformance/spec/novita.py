@@ -36,6 +36,21 @@ MODELS = ("speech-02-hd", "speech-02-turbo", "speech-2.5-hd-preview", "speech-2.
           "speech-2.6-hd", "speech-2.6-turbo", "speech-2.8-hd", "speech-2.8-turbo")
 AUDIO_FORMATS = ("mp3", "m4a", "wav")
 
+MINIMAX = Source("platform.minimax.io voice-cloning API reference and error codes (via PROVIDERS.md §2)")
+# MiniMax, which Novita wraps, answers errors in HTTP 200 bodies: {"base_resp": {"status_code", "status_msg"}}.
+# Each code maps to the kit-wide error meaning used in ERRORS below.
+MINIMAX_BASE_RESP_CODES: dict[int, str] = {
+    1002: "rate_limit",
+    1004: "auth",
+    1008: "billing",
+    1043: "invalid_audio",  # ASR similarity check failed
+    2013: "invalid_request",
+    2037: "invalid_audio",  # voice duration too short/long
+    2039: "invalid_request",  # voice_id duplicate
+    2048: "invalid_audio",  # prompt audio too long
+    2049: "auth",  # invalid api key
+}
+
 SUCCESS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["voice_id"],
