@@ -112,7 +112,7 @@ class _ModelsLab(ClientCore):
                       emotion=emotion, base64=base64, temp=temp, webhook=webhook, track_id=track_id, **extra)
         return self._call("text_to_audio", {**params, "__wait": wait}, validate)  # type: ignore[attr-defined]
 
-    def fetch(self, id: Any, *, validate: bool | None = None) -> Any:  # noqa: A002 - the documented name
+    def fetch(self, id: Any, *, validate: bool | None = None) -> Any:
         """The current state of job ``id`` (one poll, no waiting)."""
         return self._call("fetch", {"id": str(id), "__wait": False}, validate)  # type: ignore[attr-defined]
 

@@ -156,7 +156,7 @@ def _read_sync(client: httpx.Client, request: httpx.Request) -> Received:
         response.close()
     total = time.perf_counter() - start
     return Received(response, b"".join(chunks), ttfb if ttfb is not None else total, total,
-                    response.num_bytes_downloaded)
+                    response.num_bytes_downloaded or sum(map(len, chunks)))
 
 
 async def _read_async(client: httpx.AsyncClient, request: httpx.Request) -> Received:
@@ -173,7 +173,7 @@ async def _read_async(client: httpx.AsyncClient, request: httpx.Request) -> Rece
         await response.aclose()
     total = time.perf_counter() - start
     return Received(response, b"".join(chunks), ttfb if ttfb is not None else total, total,
-                    response.num_bytes_downloaded)
+                    response.num_bytes_downloaded or sum(map(len, chunks)))
 
 
 def run_sync(flow: Flow[T], client: httpx.Client, sleep: Callable[[float], None]) -> T:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.spec.model import (
-    Auth,
     AudioDuration,
+    Auth,
     Endpoint,
     ErrorCase,
     ErrorShape,

@@ -10,9 +10,9 @@ from typing import Any
 
 from conformance.spec.model import (
     AtLeastOne,
-    Auth,
     AudioDuration,
     AudioFormat,
+    Auth,
     Base64Audio,
     Endpoint,
     ErrorCase,

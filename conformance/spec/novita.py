@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.spec.model import (
-    Auth,
     AudioDuration,
     AudioFormat,
+    Auth,
     Endpoint,
     EndsWithPunctuation,
     ErrorCase,
