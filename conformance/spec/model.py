@@ -312,7 +312,9 @@ class EndsWithPunctuation(Constraint):
         if not isinstance(value, str):
             return None
         text = value.rstrip()
-        if not text or text[-1] not in self.marks:
+        if not text:
+            return None  # empty text is NotBlank's concern
+        if text[-1] not in self.marks:
             return "must end with punctuation"
         return None
 

@@ -1,0 +1,496 @@
+"""Hypothesis strategies read from the spec: valid requests, invalid requests, boundary values, audio.
+
+>>> from conformance import spec, strategies
+>>> ep = spec.get("novita.minimax_voice_cloning")
+>>> strategies.valid_requests(ep).example()          # doctest: +SKIP
+>>> strategies.invalid_requests(ep).example().rule   # doctest: +SKIP
+'range'
+
+Every example of :func:`invalid_requests` breaks exactly one rule, named by ``rule`` and
+``param``; :func:`boundary_cases` lists, for each range, length and duration window, the values on
+it, just inside and just outside (as schemathesis' coverage phase does). Audio comes from the
+fixture speakers (:mod:`conformance.audio.corpus`), encoded in the format the rule needs.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from hypothesis import strategies as st
+
+from conformance import hosted
+from conformance.spec.model import (
+    MISSING,
+    AtLeastOne,
+    AudioDuration,
+    AudioFormat,
+    AudioInput,
+    Base64Audio,
+    CommaList,
+    Constraint,
+    Endpoint,
+    EndsWithPunctuation,
+    FileSize,
+    JsonObjectString,
+    Length,
+    NotBlank,
+    OneOf,
+    Param,
+    Range,
+    RawPcm,
+    RequiredWith,
+    Url,
+    When,
+    WordCount,
+)
+from conformance.spec.wire import probe_into
+
+DEFAULT_SPEAKER = "en_slt"
+_WORDS = ("the", "voice", "clone", "speaks", "clearly", "today", "and", "every", "morning", "sounds", "bright",
+          "a", "quiet", "river", "runs", "north", "سلام", "مرحبا", "hola", "dobrý")
+
+# ---------------------------------------------------------------------------------------------
+# audio
+# ---------------------------------------------------------------------------------------------
+
+_EXT = {"wav": "wav", "mp3": "mp3", "ogg": "ogg", "flac": "flac", "raw": "pcm"}
+
+
+@lru_cache(maxsize=256)
+def audio_bytes(duration: float, fmt: str = "wav", sample_rate: int = 16000, speaker: str = DEFAULT_SPEAKER) -> bytes:
+    """``duration`` seconds of real speech from ``speaker`` in ``fmt`` (wav, mp3, ogg, flac, raw s16le)."""
+    import numpy as np
+    import soundfile as sf
+
+    from conformance.audio import corpus
+
+    y = corpus.make_clip(speaker, duration, sample_rate)
+    if fmt == "raw":
+        return (np.clip(y, -1, 1) * 32767).astype("<i2").tobytes()
+    buf = io.BytesIO()
+    subtype = {"wav": "PCM_16", "flac": "PCM_16", "ogg": "VORBIS", "mp3": "MPEG_LAYER_III"}[fmt]
+    sf.write(buf, y, sample_rate, format={"mp3": "MP3"}.get(fmt, fmt.upper()), subtype=subtype)
+    return buf.getvalue()
+
+
+@lru_cache(maxsize=4)
+def _oversized_wav(size: int) -> bytes:
+    """A WAV header over ``size`` bytes of silence at 192 kHz stereo: big, but short."""
+    import struct
+
+    rate, ch = 192000, 2
+    data_len = size - 44
+    return (b"RIFF" + struct.pack("<I", size - 8) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, ch, rate,
+            rate * ch * 2, ch * 2, 16) + b"data" + struct.pack("<I", data_len) + bytes(data_len))
+
+
+def audio_input(data: bytes, kind: str, fmt: str, raw: RawPcm | None = None) -> AudioInput:
+    """An :class:`AudioInput` of ``kind`` (bytes, base64 or url: hosted by the kit) for ``data``."""
+    if kind == "url":
+        value = AudioInput("url", url=hosted.host(data, _EXT.get(fmt, "bin")), data=data)
+    else:
+        value = AudioInput(kind, data=data, filename=f"audio.{_EXT.get(fmt, 'bin')}")  # type: ignore[arg-type]
+    return probe_into(value, raw)
+
+
+def audio(*, duration: float | st.SearchStrategy[float] = 5.0, fmt: str = "wav", sample_rate: int = 16000,
+          speaker: str = DEFAULT_SPEAKER, kind: str = "bytes") -> st.SearchStrategy[AudioInput]:
+    """Real speech of a chosen duration, format and rate, as an :class:`AudioInput`."""
+    durations = duration if isinstance(duration, st.SearchStrategy) else st.just(duration)
+    return durations.map(lambda d: audio_input(audio_bytes(round(d, 2), fmt, sample_rate, speaker), kind, fmt))
+
+
+def _window(param: Param) -> tuple[float, float]:
+    lo, hi = 1.0, 12.0
+    for c in param.constraints:
+        if isinstance(c, AudioDuration):
+            if c.min is not None:
+                lo = c.min
+            if c.max is not None:
+                hi = min(c.max, max(lo + 2, 12.0))
+                hi = c.max - 0.1 if c.max_exclusive and hi >= c.max else hi
+    return lo, hi
+
+
+def _formats(param: Param) -> tuple[str, ...]:
+    for c in param.constraints:
+        if isinstance(c, AudioFormat):
+            return tuple(f for f in ("wav", "mp3", "flac", "ogg") if f in c.formats) or ("wav",)
+    return ("wav", "mp3")
+
+
+def _audio_kind(param: Param) -> str:
+    return "url" if any(isinstance(c, Url) for c in param.constraints) else "bytes"
+
+
+def _valid_audio(param: Param, kind: str | None = None, raw: RawPcm | None = None) -> st.SearchStrategy[AudioInput]:
+    lo, hi = _window(param)
+    if raw is not None:
+        return st.sampled_from([round(lo, 2), 2.0]).map(
+            lambda d: audio_input(audio_bytes(max(d, 0.5), "raw", raw.sample_rate), "bytes", "raw", raw))
+    durations = st.sampled_from(sorted({round(lo, 2), round(hi, 2), round((lo + hi) / 2, 2)}))
+    fmts = _formats(param)
+    k = kind or _audio_kind(param)
+    return st.tuples(durations, st.sampled_from(fmts)).map(
+        lambda t: audio_input(audio_bytes(t[0], t[1], 16000), k, t[1]))
+
+
+# ---------------------------------------------------------------------------------------------
+# values per constraint
+# ---------------------------------------------------------------------------------------------
+
+
+def _text(min_size: int = 1, max_size: int = 40) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(_WORDS), min_size=1, max_size=8).map(" ".join).filter(
+        lambda s: min_size <= len(s) <= max_size)
+
+
+def valid_value(param: Param) -> st.SearchStrategy[Any]:
+    """Values of ``param`` that satisfy every one of its constraints."""
+    cs = param.constraints
+    strategy: st.SearchStrategy[Any]
+    one_of = next((c for c in cs if isinstance(c, OneOf)), None)
+    rng = next((c for c in cs if isinstance(c, Range)), None)
+    if param.type == "audio":
+        strategy = _valid_audio(param)
+    elif one_of is not None:
+        strategy = st.sampled_from(one_of.values)
+    elif param.type in ("integer", "number"):
+        lo = rng.min if rng and rng.min is not None else 0
+        hi = rng.max if rng and rng.max is not None else 1000
+        if param.type == "integer":
+            strategy = st.integers(int(lo), int(hi)) | st.sampled_from([int(lo), int(hi)])
+        else:
+            strategy = st.floats(lo, hi, allow_nan=False, allow_infinity=False,
+                                 exclude_min=bool(rng and rng.min_exclusive),
+                                 exclude_max=bool(rng and rng.max_exclusive)) | st.sampled_from([lo, hi])
+    elif param.type == "boolean":
+        strategy = st.booleans()
+    elif param.type == "url" or any(isinstance(c, Url) for c in cs):
+        strategy = st.sampled_from(["https://hooks.voice-conformance.test/done",
+                                    "http://127.0.0.1:9/hook", "https://img.example/a.png"])
+    elif param.type == "object":
+        required = {f.name: valid_value(f) for f in param.fields if f.required}
+        strategy = st.fixed_dictionaries(required)
+    elif any(isinstance(c, JsonObjectString) for c in cs):
+        strategy = st.dictionaries(st.sampled_from(["stability", "similarity_boost", "style"]),
+                                   st.floats(0, 1, allow_nan=False), max_size=3).map(json.dumps)
+    elif any(isinstance(c, CommaList) for c in cs):
+        item = next(c for c in cs if isinstance(c, CommaList)).item_pattern
+        strategy = st.lists(st.from_regex(f"^{item}$", fullmatch=True).filter(lambda s: 0 < len(s) <= 12),
+                            min_size=1, max_size=3).map(",".join)
+    elif any(isinstance(c, WordCount) for c in cs):
+        words = next(c for c in cs if isinstance(c, WordCount)).min
+        strategy = st.lists(st.sampled_from(_WORDS), min_size=words, max_size=words + 8).map(" ".join)
+    else:
+        length = next((c for c in cs if isinstance(c, Length)), None)
+        hi = length.max if length and length.max is not None else 60
+        strategy = _text(1, hi)
+        if length and length.max and length.max > 60:
+            strategy = strategy | st.just("a" * length.max)
+        if any(isinstance(c, EndsWithPunctuation) for c in cs):
+            strategy = strategy.map(lambda s: s + st_punct(s))
+    checks = [c for c in cs if not isinstance(c, AudioDuration | AudioFormat | FileSize)]
+    strategy = strategy.filter(lambda v: all(c.check(v) is None for c in checks))
+    if param.nullable:
+        strategy = strategy | st.none()
+    return strategy
+
+
+def st_punct(s: str) -> str:
+    return "." if not s.endswith(tuple(string.punctuation)) else ""
+
+
+def invalid_values(param: Param, c: Constraint) -> st.SearchStrategy[Any]:
+    """Values of ``param``'s type that break constraint ``c`` (and, where possible, only it)."""
+    if isinstance(c, OneOf):
+        return st.sampled_from([f"{v}x" for v in c.values[:3]] + ["", "NOT_A_CHOICE"]).filter(
+            lambda v: v not in c.values)
+    if isinstance(c, Range):
+        out: list[Any] = []
+        integer = param.type == "integer"
+        step = 1 if integer else _eps(c)
+        if c.min is not None:
+            out += [c.min - step, c.min - 100 * step] if not c.min_exclusive else [c.min]
+        if c.max is not None:
+            out += [c.max + step, c.max * 10 + 100 * step] if not c.max_exclusive else [c.max]
+        out = [int(v) if integer else float(v) for v in out]
+        return st.sampled_from(out)
+    if isinstance(c, Length):
+        opts = []
+        if c.max is not None:
+            opts.append("ab " * (c.max // 3) + "abc"[: c.max % 3 + 1])
+        if c.min is not None and c.min > 0:
+            opts.append("a b c"[: max(0, c.min - 1)] if c.min > 5 else "")
+        return st.sampled_from(opts).filter(lambda v: c.check(v) is not None)
+    if isinstance(c, WordCount):
+        return st.sampled_from(["onetwothreefour", "one-two-three-four", "wordwordword five"[: 17]]).filter(
+            lambda v: c.check(v) is not None)
+    if isinstance(c, EndsWithPunctuation):
+        return st.sampled_from(["Hello there", "no punctuation at the end"])
+    if isinstance(c, NotBlank):
+        return st.sampled_from(["", "   "])
+    if isinstance(c, Url):
+        if param.type == "audio":
+            return _valid_audio(param, kind="bytes")
+        return st.sampled_from(["not a url", "ftp://files.example/a", "files.example/a.wav"])
+    if isinstance(c, JsonObjectString):
+        return st.sampled_from(["{", "[1, 2]", "stability=0.5", '"text"'])
+    if isinstance(c, CommaList):
+        return st.sampled_from(["a,,b", "ar;en", "AR, EN!"]).filter(lambda v: c.check(v) is not None)
+    if isinstance(c, AudioDuration):
+        durations: list[float] = []
+        if c.min is not None and c.min > 0.2:
+            durations.append(round(c.min - 0.1, 2))
+        if c.max is not None:
+            durations.append(c.max if c.max_exclusive else round(c.max + 0.1, 2))
+        fmt = _formats(param)[0]
+        rate = 8000 if max(durations) > 60 else 16000
+        return st.sampled_from(durations).map(
+            lambda d: audio_input(audio_bytes(d, fmt, rate), _audio_kind(param), fmt))
+    if isinstance(c, AudioFormat):
+        other = next(f for f in ("flac", "ogg", "wav", "mp3") if f not in c.formats) \
+            if set(c.formats) != {"wav", "mp3", "ogg", "flac", "m4a", "aac"} else None
+        lo, _ = _window(param)
+        if other is None:  # any audio is allowed: break it with bytes that are not audio
+            return st.just(AudioInput("bytes", data=b"%PDF-1.4 this is not audio " * 8, filename="audio.wav"))
+        return st.just(audio_input(audio_bytes(max(lo, 2.0), other, 16000), _audio_kind(param), other))
+    if isinstance(c, FileSize):
+        return st.just(audio_input(_oversized_wav(c.max_bytes + 1), _audio_kind(param), "wav"))
+    raise NotImplementedError(f"no invalid values for constraint {c.key}")
+
+
+def _eps(c: Range) -> float:
+    span = (c.max - c.min) if c.max is not None and c.min is not None else 1.0
+    return max(span * 1e-3, 1e-6) if span < 10 else 1.0
+
+
+def wrong_type(param: Param) -> Any:
+    """A value of the wrong type for ``param``."""
+    return {"string": 123, "url": 123, "integer": "seven", "number": "0.5", "boolean": "true",
+            "object": "not an object", "audio": 123}[param.type]
+
+
+# ---------------------------------------------------------------------------------------------
+# requests
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvalidRequest:
+    """A request that breaks exactly one rule: ``rule`` (constraint or rule key) on ``param``."""
+
+    params: dict[str, Any]
+    rule: str
+    param: str | None
+    label: str
+
+    def __repr__(self) -> str:
+        return f"InvalidRequest({self.label})"
+
+
+def _when_rules(ep: Endpoint) -> list[When]:
+    return [r for r in ep.rules if isinstance(r, When)]
+
+
+def _repair(ep: Endpoint, params: dict[str, Any], draw: Callable[[st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+    """Make a request whose params were drawn one by one satisfy the request-level rules."""
+    for r in ep.rules:
+        if isinstance(r, RequiredWith) and r.trigger in params and params[r.trigger] is not None \
+                and params.get(r.param) is None:
+            params[r.param] = draw(valid_value(ep.param(r.param)).filter(lambda v: v is not None))
+        if isinstance(r, AtLeastOne) and not any(params.get(n) is not None for n in r.names):
+            name = r.names[-1]
+            params[name] = draw(valid_value(ep.param(name)).filter(lambda v: v is not None))
+    for w in _when_rules(ep):
+        current = params.get(w.param, MISSING)
+        if current is MISSING:
+            current = ep.param(w.param).default
+        if current != w.value or params.get(w.target) is None:
+            continue
+        p = ep.param(w.target)
+        if isinstance(w.constraint, RawPcm):
+            params[w.target] = draw(_valid_audio(p, raw=w.constraint))
+        elif isinstance(w.constraint, Base64Audio):
+            params[w.target] = draw(_valid_audio(p, kind="base64"))
+        elif isinstance(w.constraint, Url):
+            params[w.target] = draw(_valid_audio(p, kind="url"))
+    return params
+
+
+def _optional_names(ep: Endpoint) -> list[str]:
+    return [p.name for p in ep.params if not p.required and p.name not in ep.auth_params]
+
+
+@st.composite
+def _valid_request(draw: Any, ep: Endpoint) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for p in ep.params:
+        if p.name in ep.auth_params:
+            continue
+        if p.required or draw(st.booleans()):
+            params[p.name] = draw(valid_value(p))
+    return _repair(ep, params, draw)
+
+
+def valid_requests(endpoint: Endpoint) -> st.SearchStrategy[dict[str, Any]]:
+    """Requests (logical params, no API key) that satisfy every documented rule."""
+    return _valid_request(endpoint).filter(lambda p: not endpoint.validate(p))
+
+
+def _targets(ep: Endpoint) -> list[tuple[str, str | None, Callable[[dict[str, Any]], st.SearchStrategy[dict[str, Any]]]]]:
+    """``(rule, param, breaker)``: each breaker turns a valid request into one breaking that rule."""
+    out: list[tuple[str, str | None, Callable[[dict[str, Any]], st.SearchStrategy[dict[str, Any]]]]] = []
+
+    def setter(name: str, values: st.SearchStrategy[Any]) -> Callable[[dict[str, Any]], st.SearchStrategy[dict[str, Any]]]:
+        return lambda base: values.map(lambda v: {**base, name: v})
+
+    for p in ep.params:
+        if p.name in ep.auth_params:
+            continue
+        if p.required:
+            out.append(("required", p.name, lambda base, n=p.name: st.just({k: v for k, v in base.items() if k != n})))
+        if p.type not in ("audio",):
+            out.append(("type", p.name, setter(p.name, st.just(wrong_type(p)))))
+        if not p.nullable and not p.required:
+            out.append(("not_nullable", p.name, setter(p.name, st.just(None))))
+        for c in p.constraints:
+            if isinstance(c, Url) and p.type == "audio" and p.base64_allowed:
+                continue  # base64-or-URL audio: covered by the base64 rules
+            out.append((c.key, p.name, setter(p.name, invalid_values(p, c))))
+        for f in p.fields:
+            if f.required:
+                out.append(("required", f"{p.name}.{f.name}", lambda base, p=p, f=f: valid_value(p).map(
+                    lambda obj: {**base, p.name: {k: v for k, v in obj.items() if k != f.name}})))
+            for c in f.constraints:
+                out.append((c.key, f"{p.name}.{f.name}", lambda base, p=p, f=f, c=c: st.tuples(
+                    valid_value(p), invalid_values(f, c)).map(lambda t: {**base, p.name: {**t[0], f.name: t[1]}})))
+    for r in ep.rules:
+        if isinstance(r, RequiredWith):
+            trig = ep.param(r.trigger)
+            out.append((r.key, r.param, lambda base, r=r, trig=trig: valid_value(trig).filter(
+                lambda v: v is not None).map(lambda v: {**{k: x for k, x in base.items() if k != r.param},
+                                                         r.trigger: v})))
+        elif isinstance(r, AtLeastOne):
+            out.append((r.key, " | ".join(r.names), lambda base, r=r: st.just(
+                {k: v for k, v in base.items() if k not in r.names})))
+        elif isinstance(r, When):
+            target = ep.param(r.target)
+            if isinstance(r.constraint, RawPcm):
+                bad = st.just(audio_input(audio_bytes(2.0, "wav", 16000), "bytes", "wav"))
+            elif isinstance(r.constraint, Base64Audio):
+                bad = _valid_audio(target, kind="url")
+            else:
+                bad = _valid_audio(target, kind="base64")
+            out.append((r.constraint.key, r.target, lambda base, r=r, bad=bad: bad.map(
+                lambda v: {**base, r.param: r.value, r.target: v})))
+    out.append(("unknown_parameter", "undocumented_field",
+                lambda base: st.just({**base, "undocumented_field": "x"})))
+    return out
+
+
+def rule_labels(endpoint: Endpoint) -> list[str]:
+    """Every rule :func:`invalid_requests` can break on this endpoint, as ``param:rule``."""
+    return [f"{param}:{rule}" for rule, param, _ in _targets(endpoint)]
+
+
+def invalid_requests(endpoint: Endpoint, rule: str | None = None) -> st.SearchStrategy[InvalidRequest]:
+    """Requests that break exactly one rule each (``rule``: only that ``param:rule`` label)."""
+    targets = _targets(endpoint)
+    if rule is not None:
+        targets = [t for t in targets if f"{t[1]}:{t[0]}" == rule]
+        if not targets:
+            raise KeyError(f"{endpoint.id} has no rule {rule!r}; known: {', '.join(rule_labels(endpoint))}")
+
+    def build(t: tuple[str, str | None, Any]) -> st.SearchStrategy[InvalidRequest]:
+        key, param, breaker = t
+        return valid_requests(endpoint).flatmap(breaker).map(
+            lambda p: InvalidRequest(p, key, param, f"{param}:{key}"))
+
+    def exactly_one(ex: InvalidRequest) -> bool:
+        found = {(v.rule, v.param) for v in endpoint.validate(ex.params)}
+        rules = {r for r, _ in found}
+        return rules == {ex.rule} and all(p == ex.param or ex.rule in ("at_least_one",) for _, p in found)
+
+    return st.sampled_from(targets).flatmap(build).filter(exactly_one)
+
+
+# ---------------------------------------------------------------------------------------------
+# boundaries
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoundaryCase:
+    """A value on, just inside or just outside a documented limit."""
+
+    param: str
+    rule: str
+    value: Any
+    valid: bool
+    label: str
+
+
+def boundary_cases(endpoint: Endpoint) -> list[BoundaryCase]:
+    """For each range, length and duration window: min, max, just inside, just outside."""
+    out: list[BoundaryCase] = []
+    for p in endpoint.params:
+        for c in p.constraints:
+            if isinstance(c, Range) and p.type in ("integer", "number"):
+                step = 1 if p.type == "integer" else _eps(c)
+                conv: Callable[[float], Any] = int if p.type == "integer" else float
+                if c.min is not None:
+                    out += [BoundaryCase(p.name, c.key, conv(c.min), not c.min_exclusive, "min"),
+                            BoundaryCase(p.name, c.key, conv(c.min + step), True, "just inside min"),
+                            BoundaryCase(p.name, c.key, conv(c.min - step), False, "just outside min")]
+                if c.max is not None:
+                    out += [BoundaryCase(p.name, c.key, conv(c.max), not c.max_exclusive, "max"),
+                            BoundaryCase(p.name, c.key, conv(c.max - step), True, "just inside max"),
+                            BoundaryCase(p.name, c.key, conv(c.max + step), False, "just outside max")]
+            elif isinstance(c, Length):
+                if c.max is not None:
+                    out += [BoundaryCase(p.name, c.key, "a" * c.max, True, "max"),
+                            BoundaryCase(p.name, c.key, "a" * (c.max + 1), False, "just outside max")]
+                if c.min is not None:
+                    out += [BoundaryCase(p.name, c.key, _words_of_length(c.min), True, "min"),
+                            BoundaryCase(p.name, c.key, _words_of_length(c.min - 1), False, "just outside min")]
+            elif isinstance(c, AudioDuration):
+                kind, fmt = _audio_kind(p), _formats(p)[0]
+                for d, valid, label in _duration_edges(c):
+                    rate = 8000 if d > 60 else 16000
+                    out.append(BoundaryCase(p.name, c.key, audio_input(audio_bytes(d, fmt, rate), kind, fmt), valid,
+                                            f"{label} ({d} s)"))
+        for f in p.fields:
+            for c in f.constraints:
+                if isinstance(c, AudioDuration):
+                    fmt = _formats(f)[0]
+                    for d, valid, label in _duration_edges(c):
+                        value = audio_input(audio_bytes(d, fmt, 16000), _audio_kind(f), fmt)
+                        out.append(BoundaryCase(f"{p.name}.{f.name}", c.key, value, valid, f"{label} ({d} s)"))
+    return out
+
+
+def _duration_edges(c: AudioDuration) -> list[tuple[float, bool, str]]:
+    edges: list[tuple[float, bool, str]] = []
+    if c.min is not None:
+        edges += [(c.min, not c.min_exclusive, "min"), (round(c.min - 0.1, 2), False, "just outside min")]
+    if c.max is not None:
+        edges += [(c.max, not c.max_exclusive, "max"), (round(c.max - 0.1, 2), True, "just inside max"),
+                  (round(c.max + 0.1, 2), False, "just outside max")]
+    return [e for e in edges if e[0] > 0]
+
+
+def _words_of_length(n: int) -> str:
+    """A text of exactly ``n`` characters with as many words as fit (for word-count rules)."""
+    if n <= 0:
+        return ""
+    text = " ".join(["ab"] * math.ceil(n / 3))
+    return (text + "a" * n)[:n] if len(text) < n else re.sub(r"\s$", "a", text[:n])

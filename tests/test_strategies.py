@@ -1,0 +1,147 @@
+"""Strategies read from the spec: valid requests validate, invalid ones break exactly their rule."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conformance import spec, strategies
+from conformance.audio import probe
+from conformance.spec.model import AudioInput
+
+ENDPOINTS = [e.id for e in spec.endpoints()]
+FAST = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+
+
+@pytest.mark.parametrize("endpoint_id", ENDPOINTS)
+def test_valid_requests_satisfy_every_rule(endpoint_id: str) -> None:
+    ep = spec.get(endpoint_id)
+
+    @FAST
+    @given(strategies.valid_requests(ep))
+    def check(params: dict) -> None:
+        assert ep.validate(params) == []
+        for p in ep.params:
+            if p.required and p.name not in ep.auth_params:
+                assert p.name in params
+
+    check()
+
+
+@pytest.mark.parametrize("label", [(e.id, lbl) for e in spec.endpoints() for lbl in strategies.rule_labels(e)],
+                         ids=lambda t: f"{t[0]}:{t[1]}")
+def test_each_invalid_request_breaks_exactly_its_rule(label: tuple[str, str]) -> None:
+    ep = spec.get(label[0])
+
+    @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(strategies.invalid_requests(ep, label[1]))
+    def check(ex: strategies.InvalidRequest) -> None:
+        violations = ep.validate(ex.params)
+        assert {v.rule for v in violations} == {ex.rule}, [str(v) for v in violations]
+        assert ex.label == label[1]
+
+    check()
+
+
+def _expected_labels(ep: spec.Endpoint) -> set[str]:
+    """The label each rule of the spec must have among the invalid-request targets."""
+    from conformance.spec.model import AtLeastOne, Precedence, RequiredWith, Url, When
+
+    out = set()
+    for p in ep.params:
+        if p.name in ep.auth_params:
+            continue
+        if p.required:
+            out.add(f"{p.name}:required")
+        for c in p.constraints:
+            if not (isinstance(c, Url) and p.type == "audio" and p.base64_allowed):  # base64 rules cover it
+                out.add(f"{p.name}:{c.key}")
+        for f in p.fields:
+            if f.required:
+                out.add(f"{p.name}.{f.name}:required")
+            out.update(f"{p.name}.{f.name}:{c.key}" for c in f.constraints)
+    for r in ep.rules:
+        if isinstance(r, RequiredWith):
+            out.add(f"{r.param}:required_with")
+        elif isinstance(r, AtLeastOne):
+            out.add(f"{' | '.join(r.names)}:at_least_one")
+        elif isinstance(r, When):
+            out.add(f"{r.target}:{r.constraint.key}")
+        else:
+            assert isinstance(r, Precedence), f"rule {r.key} has no expected label"
+    return out
+
+
+@pytest.mark.parametrize("endpoint_id", ENDPOINTS)
+def test_invalid_requests_cover_every_spec_rule(endpoint_id: str) -> None:
+    ep = spec.get(endpoint_id)
+    assert _expected_labels(ep) - set(strategies.rule_labels(ep)) == set()
+
+
+@pytest.mark.parametrize("endpoint_id", ENDPOINTS)
+def test_boundary_cases_sit_on_the_documented_limits(endpoint_id: str) -> None:
+    ep = spec.get(endpoint_id)
+    base = strategies.valid_requests(ep).example()
+    cases = strategies.boundary_cases(ep)
+    for case in cases:
+        params = dict(base)
+        if "." in case.param:
+            obj, field = case.param.split(".")
+            params[obj] = {**strategies.valid_value(ep.param(obj)).example(), field: case.value}
+        else:
+            params[case.param] = case.value
+        rules = {v.rule for v in ep.validate(params)}
+        if case.valid:
+            assert case.rule not in rules, (case.param, case.label)
+        else:
+            assert case.rule in rules, (case.param, case.label)
+    ranges = [c for c in cases if c.rule in ("range", "length", "audio_duration")]
+    if ranges:
+        assert {c.valid for c in ranges} == {True, False}
+
+
+def test_duration_boundaries_include_the_documented_edges() -> None:
+    labels = {(c.param, c.label) for c in strategies.boundary_cases(spec.get("modelslab.text_to_audio"))}
+    assert ("init_audio", "min (4 s)") in labels and ("init_audio", "just outside min (3.9 s)") in labels
+    assert ("init_audio", "just outside max (30.1 s)") in labels
+    novita = {(c.param, c.label, c.valid) for c in strategies.boundary_cases(spec.get("novita.minimax_voice_cloning"))}
+    assert ("audio_url", "just outside min (9.9 s)", False) in novita
+    assert ("clone_prompt.prompt_audio_url", "max (8 s)", False) in novita  # "< 8 s": 8 s itself is out
+    assert ("clone_prompt.prompt_audio_url", "just inside max (7.9 s)", True) in novita
+
+
+@pytest.mark.parametrize("fmt,rate", [("wav", 16000), ("mp3", 44100), ("ogg", 22050), ("flac", 48000)])
+def test_audio_strategy_makes_real_audio_of_the_asked_shape(fmt: str, rate: int) -> None:
+    value = strategies.audio(duration=4.0, fmt=fmt, sample_rate=rate).example()
+    assert isinstance(value, AudioInput)
+    info = probe(value.data)
+    assert info.format == fmt and info.sample_rate == rate
+    assert abs(info.duration - 4.0) < 0.08
+    import numpy as np
+
+    from conformance.audio import corpus
+
+    y = corpus.make_clip(strategies.DEFAULT_SPEAKER, 1.0, 16000)
+    assert float(np.sqrt(np.mean(y**2))) > 0.01  # speech, not silence
+
+
+def test_hosted_urls_carry_their_bytes() -> None:
+    from conformance import hosted
+
+    value = strategies.audio(duration=10.0, kind="url").example()
+    assert value.url.startswith(hosted.HOST) and hosted.lookup(value.url) == value.data
+    assert value.info is not None and value.info.duration == pytest.approx(10.0, abs=0.01)
+
+
+def test_unknown_rule_label_is_a_clear_error() -> None:
+    with pytest.raises(KeyError, match="has no rule 'seed:nope'"):
+        strategies.invalid_requests(spec.get("elevenlabs.speech_to_speech"), "seed:nope")
+
+
+@given(st.data())
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+def test_any_invalid_request_is_rejected(data: st.DataObject) -> None:
+    ep = spec.get(data.draw(st.sampled_from(ENDPOINTS)))
+    ex = data.draw(strategies.invalid_requests(ep))
+    assert ep.validate(ex.params)
