@@ -1,0 +1,301 @@
+"""Decode any supported audio into float32 samples, safely.
+
+``decode(src)`` probes the header first, refuses what it cannot or should not read, and never reads
+more than ``max_duration`` seconds (default 600 s; ``VOICE_CONFORMANCE_MAX_SECONDS`` overrides), so
+a hostile or broken file costs bounded time and memory. WAV, FLAC, MP3 and Ogg (Vorbis, Opus) are
+read with libsndfile (``soundfile``); M4A/AAC, and anything libsndfile refuses, go through ``ffmpeg``
+when it is on PATH (:class:`CodecUnavailableError` says so when it is not). Headerless PCM, μ-law and
+A-law need ``sample_rate`` and ``sample_format``.
+
+>>> d = decode("fixtures/speech/en_alsa/01.wav")   # doctest: +SKIP
+>>> d.sample_rate, d.samples.shape, d.samples.dtype
+(48000, (68544,), dtype('float32'))
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from conformance.audio._env import need
+from conformance.audio.probe import (
+    RAW_WIDTHS,
+    AudioDecodeError,
+    AudioInfo,
+    CodecUnavailableError,
+    Source,
+    ffmpeg_available,
+    open_source,
+    probe,
+    raw_info,
+    read_source,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+ENV_MAX = "VOICE_CONFORMANCE_MAX_SECONDS"
+DEFAULT_MAX_DURATION = 600.0
+_SF_RAW = {"s16le": "PCM_16", "s24le": "PCM_24", "s32le": "PCM_32", "f32le": "FLOAT", "u8": "PCM_U8",
+           "ulaw": "ULAW", "alaw": "ALAW"}
+_BLOCK = 1 << 20
+
+
+def max_duration_default() -> float:
+    """The decode cap in seconds: ``$VOICE_CONFORMANCE_MAX_SECONDS`` or 600."""
+    value = os.environ.get(ENV_MAX)
+    if not value:
+        return DEFAULT_MAX_DURATION
+    try:
+        cap = float(value)
+    except ValueError:
+        raise ValueError(f"{ENV_MAX}={value!r} is not a number of seconds") from None
+    if not cap > 0:
+        raise ValueError(f"{ENV_MAX} must be positive, got {value!r}")
+    return cap
+
+
+@dataclass
+class Decoded:
+    """Decoded audio: ``samples`` float32 in [-1, 1], shape ``(n,)`` mono or ``(channels, n)``."""
+
+    samples: np.ndarray
+    sample_rate: int
+    info: AudioInfo
+
+    @property
+    def channels(self) -> int:
+        return 1 if self.samples.ndim == 1 else int(self.samples.shape[0])
+
+    @property
+    def duration(self) -> float:
+        """Seconds of decoded audio."""
+        return self.samples.shape[-1] / self.sample_rate
+
+    def mono(self) -> np.ndarray:
+        """The channels averaged to one float32 array."""
+        return self.samples if self.samples.ndim == 1 else self.samples.mean(axis=0, dtype="float32")
+
+
+class RawFormat:
+    """Parameters of headerless audio, e.g. ``RawFormat(16000, "s16le")`` or from ``"pcm_16000"``."""
+
+    def __init__(self, sample_rate: int, sample_format: str = "s16le", channels: int = 1):
+        self.sample_rate, self.sample_format, self.channels = sample_rate, sample_format, channels
+
+    @classmethod
+    def parse(cls, name: str) -> RawFormat:
+        """``"pcm_16000"`` / ``"ulaw_8000"`` / ``"alaw_8000"`` (provider output names) or ``"s16le@16000"``."""
+        if "@" in name:
+            fmt, rate = name.split("@", 1)
+            return cls(int(rate), fmt)
+        parts = name.split("_")
+        fmt = {"pcm": "s16le", "ulaw": "ulaw", "alaw": "alaw", "mulaw": "ulaw"}.get(parts[0])
+        if fmt is None or len(parts) < 2 or not parts[1].isdigit():
+            raise AudioDecodeError(f"cannot read raw format {name!r}: expected e.g. 'pcm_16000' or 's16le@16000'")
+        return cls(int(parts[1]), fmt)
+
+
+def decode(src: Source, *, sr: int | None = None, mono: bool = False, max_duration: float | None = None,
+           sample_rate: int | None = None, sample_format: str | None = None, channels: int = 1) -> Decoded:
+    """Decode ``src`` (path, bytes or binary file) to float32 samples at its own rate, or at ``sr``.
+
+    ``mono`` averages the channels. ``max_duration`` (s) caps what will be decoded: longer audio
+    raises :class:`AudioDecodeError` naming its length and the cap. For headerless audio give
+    ``sample_rate`` and ``sample_format`` (``s16le``, ``s24le``, ``s32le``, ``f32le``, ``u8``,
+    ``ulaw``, ``alaw``) and ``channels``.
+    """
+    np = need("numpy", "decoding audio")
+    cap = max_duration_default() if max_duration is None else float(max_duration)
+    if not cap > 0:
+        raise ValueError(f"max_duration must be positive, got {max_duration!r}")
+    if sample_format is not None:
+        if sample_rate is None:
+            raise AudioDecodeError(f"headerless {sample_format} audio needs its sample_rate")
+        samples, info = _decode_raw(read_source(src), sample_rate, sample_format, channels, cap)
+        rate = sample_rate
+    else:
+        info = probe(src)
+        _check_truncated(info, info.duration)
+        if info.duration is not None and info.duration > cap:
+            raise AudioDecodeError(f"{info.format} audio declares {_human(info.duration)}, longer than the decode cap "
+                                   f"of {cap:g} s (pass max_duration= or set {ENV_MAX})")
+        if info.duration == 0:
+            raise AudioDecodeError(f"{info.format} audio holds no samples (its header says 0 s)")
+        samples, rate = _decode_container(src, info, cap)
+        if rate != info.sample_rate:
+            info = replace(info, sample_rate=rate)
+    if samples.shape[-1] == 0:
+        raise AudioDecodeError(f"{info.format} audio decoded to 0 samples")
+    _check_truncated(info, samples.shape[-1] / rate)
+    if samples.shape[-1] > cap * (info.sample_rate or 1) + 1:
+        raise AudioDecodeError(f"{info.format} audio is longer than the decode cap of {cap:g} s "
+                               f"(pass max_duration= or set {ENV_MAX})")
+    finite = np.isfinite(samples)
+    if not finite.all():
+        bad = int(samples.size - np.count_nonzero(finite))
+        raise AudioDecodeError(f"{info.format} audio holds {bad} non-finite sample(s) (NaN or infinity)")
+    if mono and samples.ndim == 2:
+        samples = samples.mean(axis=0, dtype=np.float32)
+    if sr is not None and sr != rate:
+        from conformance.audio.corpus import resample
+
+        samples = (resample(samples, rate, sr) if samples.ndim == 1
+                   else np.stack([resample(c, rate, sr) for c in samples]))
+        rate = sr
+    return Decoded(np.ascontiguousarray(samples, dtype=np.float32), rate, info)
+
+
+def _check_truncated(info: AudioInfo, held: float | None) -> None:
+    """Raise when the audio holds clearly less than its header declares."""
+    declared = info.declared_duration
+    if declared is None or held is None:
+        return
+    if held < declared - max(0.1, 0.02 * declared):
+        raise AudioDecodeError(f"{info.format} audio is truncated or corrupt: its header declares "
+                               f"{_human(declared)} but it holds {_human(held)}")
+
+
+def _human(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h ({seconds:.0f} s)"
+    return f"{seconds:.1f} s"
+
+
+def _to_channels_first(block: np.ndarray) -> np.ndarray:
+    return block[:, 0] if block.shape[1] == 1 else block.T
+
+
+def _decode_raw(data: bytes, rate: int, fmt: str, channels: int, cap: float) -> tuple[np.ndarray, AudioInfo]:
+    np = need("numpy", "decoding audio")
+    sf = need("soundfile", "decoding audio")
+    info = raw_info(data, sample_rate=rate, channels=channels, sample_format=fmt)
+    if not data:
+        raise AudioDecodeError("audio is empty (0 bytes)")
+    if info.duration and info.duration > cap:
+        raise AudioDecodeError(f"raw audio holds {_human(info.duration)}, longer than the decode cap of {cap:g} s "
+                               f"(pass max_duration= or set {ENV_MAX})")
+    width = RAW_WIDTHS[fmt] * channels
+    usable = len(data) - len(data) % width
+    if usable == 0:
+        raise AudioDecodeError(f"raw {fmt} audio is shorter than one frame ({len(data)} bytes)")
+    y, _ = sf.read(io.BytesIO(data[:usable]), samplerate=rate, channels=channels, format="RAW",
+                   subtype=_SF_RAW[fmt], endian="LITTLE", dtype="float32", always_2d=True)
+    return _to_channels_first(np.asarray(y, dtype=np.float32)), info
+
+
+def _decode_container(src: Source, info: AudioInfo, cap: float) -> tuple[np.ndarray, int]:
+    if info.format in ("m4a", "aac") or (info.format == "ogg" and info.codec not in ("vorbis", "opus", "flac")):
+        return _decode_ffmpeg(src, info, cap)
+    if info.format == "mp3" and ffmpeg_available():
+        return _decode_ffmpeg(src, info, cap)  # ffmpeg drops the encoder delay and padding (gapless)
+    sf = need("soundfile", "decoding audio")
+    try:
+        return _decode_soundfile(src, info, cap)
+    except AudioDecodeError:
+        raise
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        if ffmpeg_available():
+            return _decode_ffmpeg(src, info, cap)
+        raise AudioDecodeError(f"cannot decode {info.short()}: {exc}") from None
+
+
+def _decode_soundfile(src: Source, info: AudioInfo, cap: float) -> tuple[np.ndarray, int]:
+    np = need("numpy", "decoding audio")
+    sf = need("soundfile", "decoding audio")
+    f, _size, _path = open_source(src)
+    try:
+        with sf.SoundFile(f) as snd:
+            rate, limit = snd.samplerate, int(cap * snd.samplerate) + 1
+            if rate <= 0:
+                raise AudioDecodeError(f"broken {info.format} stream: sample rate {rate}")
+            blocks, have = [], 0
+            while True:
+                block = snd.read(min(_BLOCK, limit + 1 - have), dtype="float32", always_2d=True)
+                if not len(block):
+                    break
+                blocks.append(block)
+                have += len(block)
+                if have > limit:
+                    raise AudioDecodeError(f"{info.format} audio is longer than the decode cap of {cap:g} s "
+                                           f"(pass max_duration= or set {ENV_MAX})")
+            channels = snd.channels
+    finally:
+        f.close()
+    y = np.concatenate(blocks) if blocks else np.zeros((0, channels), dtype=np.float32)
+    return _to_channels_first(y), rate
+
+
+def _decode_ffmpeg(src: Source, info: AudioInfo, cap: float) -> tuple[np.ndarray, int]:
+    np = need("numpy", "decoding audio")
+    if not ffmpeg_available():
+        raise CodecUnavailableError(f"decoding {info.format}/{info.codec} audio needs ffmpeg, which is not on PATH "
+                                    "(apt-get install ffmpeg)")
+    rate = info.sample_rate or 48000
+    channels = info.channels or 1
+    f, _size, path = open_source(src)
+    tmp = None
+    try:
+        if path is None:  # ffmpeg needs a seekable input for MP4 (its index may sit at the end)
+            with tempfile.NamedTemporaryFile(suffix="." + info.format, delete=False) as tmp:
+                tmp.write(f.read())
+            path = tmp.name
+    finally:
+        f.close()
+    args = ["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-t", f"{cap + 1:g}", "-vn",
+            "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(channels), "-ar", str(rate), "pipe:1"]
+    try:
+        out = subprocess.run(args, capture_output=True, timeout=60 + cap / 5)
+    except subprocess.TimeoutExpired:
+        raise AudioDecodeError(f"ffmpeg did not finish decoding {info.short()} in time") from None
+    finally:
+        if tmp is not None:
+            os.unlink(tmp.name)
+    if out.returncode != 0 and not out.stdout:
+        msg = out.stderr.decode(errors="replace").strip().splitlines()
+        raise AudioDecodeError(f"cannot decode {info.short()}: ffmpeg: {msg[-1] if msg else 'failed'}")
+    y = np.frombuffer(out.stdout[: len(out.stdout) - len(out.stdout) % (4 * channels)], dtype=np.float32)
+    return _to_channels_first(y.reshape(-1, channels).copy()), rate
+
+
+def encode(samples: np.ndarray, sample_rate: int, fmt: str = "wav", *, subtype: str | None = None,
+           bitrate_kbps: int | None = None) -> bytes:
+    """Encode float samples (``(n,)`` or ``(channels, n)``) to bytes: ``wav``, ``flac``, ``ogg`` (Vorbis)
+    with libsndfile; headerless ``s16le``/``ulaw``/``alaw``/``f32le``; ``mp3``, ``opus``, ``m4a`` with ffmpeg.
+
+    >>> mp3 = encode(y, 44100, "mp3", bitrate_kbps=32)   # doctest: +SKIP
+    """
+    np = need("numpy", "encoding audio")
+    sf = need("soundfile", "encoding audio")
+    y = np.asarray(samples, dtype=np.float32)
+    frames = y if y.ndim == 1 else y.T
+    buf = io.BytesIO()
+    if fmt in _SF_RAW:
+        sf.write(buf, frames, sample_rate, format="RAW", subtype=_SF_RAW[fmt], endian="LITTLE")
+        return buf.getvalue()
+    if fmt in ("wav", "flac", "ogg"):
+        sub = subtype or {"wav": "PCM_16", "flac": "PCM_16", "ogg": "VORBIS"}[fmt]
+        sf.write(buf, frames, sample_rate, format=fmt.upper(), subtype=sub)
+        return buf.getvalue()
+    if not ffmpeg_available():
+        raise CodecUnavailableError(f"encoding {fmt} needs ffmpeg, which is not on PATH (apt-get install ffmpeg)")
+    channels = 1 if y.ndim == 1 else y.shape[0]
+    codec, container = {"mp3": ("libmp3lame", "mp3"), "opus": ("libopus", "ogg"), "m4a": ("aac", "ipod"),
+                        "aac": ("aac", "adts")}[fmt]
+    args = ["ffmpeg", "-nostdin", "-v", "error", "-f", "f32le", "-ar", str(sample_rate), "-ac", str(channels),
+            "-i", "pipe:0", "-c:a", codec]
+    if bitrate_kbps:
+        args += ["-b:a", f"{bitrate_kbps}k"]
+    # a seekable output file lets ffmpeg write the Xing/LAME header (exact length) and the MP4 index
+    with tempfile.TemporaryDirectory() as tmp:
+        target = os.path.join(tmp, "out." + {"ipod": "m4a", "adts": "aac"}.get(container, container))
+        out = subprocess.run([*args, "-f", container, target], input=np.ascontiguousarray(frames, dtype="<f4").tobytes(),
+                             capture_output=True, timeout=120)
+        if out.returncode != 0:
+            raise AudioDecodeError(f"ffmpeg could not encode {fmt}: {out.stderr.decode(errors='replace').strip()}")
+        with open(target, "rb") as fh:
+            return fh.read()
