@@ -621,3 +621,20 @@ def test_the_key_never_appears_in_errors_reprs_or_logs(mock: respx.MockRouter, s
     assert not leaks, leaks
     with pytest.raises(TypeError):
         pickle.dumps(clients[0]._key)
+
+
+def test_generic_call_and_history(mock: respx.MockRouter, sleeps: Sleeps) -> None:
+    mock.post(f"{ML}/voice_to_voice").respond(200, json=_processing())
+    mock.post(f"{ML}/fetch/77").respond(200, json={"status": "success", "id": 77, "output": ["u"]})
+    client = ModelsLabClient(api_key=KEY, sleep=sleeps, history=2)
+    job = client.call("modelslab.voice_to_voice", {"init_audio": "https://f.example/a.wav",
+                                                   "target_audio": "https://f.example/b.wav"})
+    assert job.status == "success"
+    assert [e.request.url.path for e in client.history] == ["/api/v1/enterprise/voice/voice_to_voice",
+                                                            "/api/v1/enterprise/voice/fetch/77"]
+    assert client.history[-1].status == 200 and json.loads(client.history[-1].body)["status"] == "success"
+    queued = client.call("voice_to_voice", {"init_audio": "https://f.example/a.wav",
+                                            "target_audio": "https://f.example/b.wav"}, wait=False)
+    assert queued.status == "processing" and len(client.history) == 2
+    with pytest.raises(KeyError, match="no endpoint 'nope'"):
+        client.call("nope", {})

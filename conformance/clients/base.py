@@ -13,7 +13,9 @@ import os
 import random
 import time
 import warnings
+from collections import deque
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import httpx
@@ -58,6 +60,34 @@ from conformance.spec.wire import audio_from_user, encode_request, probe_into, r
 
 log = logging.getLogger("conformance.clients")
 
+
+@dataclass
+class Exchange:
+    """One request and the complete response to it, kept in ``client.history`` (newest last)."""
+
+    request: httpx.Request
+    received: Received
+    attempt: int
+
+    @property
+    def status(self) -> int:
+        return self.received.response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.received.response.headers
+
+    @property
+    def body(self) -> bytes:
+        return self.received.body
+
+    @property
+    def content_type(self) -> str:
+        return self.received.response.headers.get("content-type", "")
+
+    def __repr__(self) -> str:
+        return f"<Exchange {self.request.method} {self.request.url.path} -> {self.status}>"
+
 UNSET: Any = MISSING  # default of every documented keyword: "not sent"
 
 _EXCEPTION_FOR = {
@@ -84,6 +114,7 @@ class ClientCore:
         timeout: float | httpx.Timeout | None = None,
         probe_urls: bool = False,
         seed: int | None = None,
+        history: int = 16,
     ):
         self.provider: Provider = registry.provider(self.provider_id)
         env = self.provider.auth.env_var
@@ -94,6 +125,21 @@ class ClientCore:
         self.timeout = timeout if timeout is not None else self._default_timeout
         self.probe_urls = probe_urls
         self._rng = random.Random(seed)
+        self.history: deque[Exchange] = deque(maxlen=history)
+
+    def call(self, endpoint: str, params: Mapping[str, Any], *, validate: bool | None = None,
+             wait: bool = True) -> Any:
+        """Call an endpoint by name (``"speech_to_speech"``) or id with a dict of params.
+
+        The same as the endpoint's own method; used by suites that take params from the spec.
+        Async clients return an awaitable.
+        """
+        name = endpoint.split(".", 1)[1] if "." in endpoint else endpoint
+        self._endpoint(name)  # unknown names fail here, clearly
+        kwargs = dict(params)
+        if self._endpoint(name).async_job:
+            kwargs["__wait"] = wait
+        return self._call(name, kwargs, validate)  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, api_key={self._key!r})"
@@ -184,6 +230,7 @@ class ClientCore:
             log.debug("%s %s -> %d in %.3f s (attempt %d)", request.method, request.url, status, got.total, attempt)
             hint_body = _small_json(got) if status in RETRY_STATUSES or status == 200 else None
             retryable = status in RETRY_STATUSES or self._is_soft_rate_limit(status, hint_body)
+            self.history.append(Exchange(request, got, attempt))
             if not retryable:
                 got.response.extensions["attempts"] = attempt
                 return got
