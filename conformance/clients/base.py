@@ -48,6 +48,7 @@ from conformance.clients.transport import (
 from conformance.spec import registry
 from conformance.spec.model import (
     MISSING,
+    content_type_ok,
     AudioInput,
     Endpoint,
     ErrorCase,
@@ -363,7 +364,7 @@ class ClientCore:
         ctype = got.response.headers.get("content-type", "")
         self._check_complete(ep, got)
         allowed = [c for r in ep.responses_for(200) if r.kind == "audio" for c in r.content_types]
-        if allowed and not _content_type_ok(ctype, allowed):
+        if allowed and not content_type_ok(ctype, allowed):
             raise ProtocolError(f"wrong content type {ctype or '(none)'!r} for audio; documented: {', '.join(allowed)}",
                                 status=status, endpoint_id=ep.id, content_type=ctype, excerpt=self._excerpt(got, 120))
         if not got.body:
@@ -438,24 +439,6 @@ class ClientCore:
     def _interpret(self, ep: Endpoint, params: dict[str, Any], got: Received) -> Flow[Any]:  # pragma: no cover
         raise NotImplementedError
         yield
-
-
-def _norm_ctype(value: str) -> tuple[str, frozenset[str]]:
-    parts = [p.strip().lower().replace(" ", "") for p in value.split(";") if p.strip()]
-    return (parts[0] if parts else ""), frozenset(parts[1:])
-
-
-def _content_type_ok(ctype: str, allowed: list[str]) -> bool:
-    """``ctype`` is one of ``allowed`` (with the same parameters where the documented one has them);
-    where the documentation says only ``application/octet-stream``, any ``audio/*`` type also fits."""
-    base, params = _norm_ctype(ctype)
-    for a in allowed:
-        a_base, a_params = _norm_ctype(a)
-        if base == a_base and a_params <= params:
-            return True
-        if a_base == "application/octet-stream" and base.startswith("audio/"):
-            return True
-    return False
 
 
 def _small_json(got: Received) -> Any:

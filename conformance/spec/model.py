@@ -817,6 +817,24 @@ class ErrorShape:
     source: Source
 
 
+def _norm_ctype(value: str) -> tuple[str, frozenset[str]]:
+    parts = [p.strip().lower().replace(" ", "") for p in value.split(";") if p.strip()]
+    return (parts[0] if parts else ""), frozenset(p for p in parts[1:] if not p.startswith("charset="))
+
+
+def content_type_ok(ctype: str, allowed: Iterable[str]) -> bool:
+    """``ctype`` is one of ``allowed`` (with the same parameters where the documented one has them);
+    where the documentation says ``application/octet-stream``, any ``audio/*`` type also fits."""
+    base, params = _norm_ctype(ctype)
+    for a in allowed:
+        a_base, a_params = _norm_ctype(a)
+        if base == a_base and a_params <= params:
+            return True
+        if a_base == "application/octet-stream" and base.startswith("audio/"):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class ResponseContract:
     """What a response with this status looks like.
@@ -833,6 +851,9 @@ class ResponseContract:
     schema: Mapping[str, Any] | None = None
     state: str = "success"
     description: str = ""
+
+    def accepts_content_type(self, ctype: str) -> bool:
+        return content_type_ok(ctype, self.content_types)
 
 
 @dataclass(frozen=True)
