@@ -1,0 +1,74 @@
+"""The ``voice-conformance`` command. Sub-commands are added to the :func:`main` click group."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+@click.version_option(package_name="voice-conformance")
+def main() -> None:
+    """Conformance and test-harness kit for voice-cloning APIs."""
+
+
+def _providers(value: tuple[str, ...]) -> list[str]:
+    from conformance.spec import providers
+
+    names = [p.strip() for v in value for p in v.split(",") if p.strip()]
+    known = list(providers())
+    for n in names:
+        if n not in known:
+            raise click.BadParameter(f"unknown provider {n!r}; known: {', '.join(known)}", param_hint="--providers")
+    return names or known
+
+
+@main.command()
+@click.option("--providers", "providers", multiple=True, metavar="IDS",
+              help="Providers to simulate, comma-separated or repeated (default: all).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to bind; 0 picks a free one.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the simulated audio and ids.")
+@click.option("--key", "keys", multiple=True, metavar="KEY",
+              help="Accept only these API keys (repeat); default: any non-empty key.")
+@click.option("--reject-key", "rejected", multiple=True, metavar="KEY", help="Answer this key with the auth error.")
+@click.option("--job-polls", default=1, show_default=True, type=click.IntRange(0),
+              help="Fetches of a queued ModelsLab job that answer `processing` before `success`.")
+@click.option("--job-seconds", default=None, type=click.FloatRange(0), help="Queued jobs also finish after this long.")
+@click.option("--http200-errors", is_flag=True, help="Send errors documented as arriving with HTTP 200 that way.")
+@click.option("--log-level", default="warning", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+def serve(providers: tuple[str, ...], host: str, port: int, seed: int, keys: tuple[str, ...],
+          rejected: tuple[str, ...], job_polls: int, job_seconds: float | None, http200_errors: bool,
+          log_level: str) -> None:
+    """Serve the provider simulators over HTTP, on the providers' own paths.
+
+    Point a client's base URL at the printed address; stop with Ctrl-C (SIGINT) or SIGTERM.
+    """
+    from conformance.simulators import Simulator
+    from conformance.simulators.server import run
+
+    ids = _providers(providers)
+    sim = Simulator(*ids, seed=seed, keys=list(keys) or None, job_polls=job_polls, job_seconds=job_seconds,
+                    http200_errors=http200_errors)
+    if rejected:
+        sim.reject_key(*rejected)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: binding {host}: the simulator is reachable from other machines", err=True)
+
+    def ready(base: str) -> None:
+        click.echo(f"voice-conformance simulator on {base} (seed {seed}); Ctrl-C stops it")
+        width = max(len(i) for i in ids)
+        for pid in ids:
+            click.echo(f"  {pid:<{width}}  {base}")
+        click.echo(f"  {'files':<{width}}  {sim.files_base}/")
+
+    try:
+        run(sim, host, port, on_ready=ready, log_level=log_level)
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on {host}:{port}: {exc}") from None
+    click.echo("voice-conformance simulator stopped")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

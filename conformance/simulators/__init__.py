@@ -1,0 +1,55 @@
+"""Provider simulators: fake ElevenLabs, ModelsLab, Novita and Faseeh that answer like the real ones.
+
+>>> from conformance.simulators import simulate
+>>> with simulate("elevenlabs", seed=0) as sim:                 # doctest: +SKIP
+...     r = httpx.post("https://api.elevenlabs.io/v1/speech-to-speech/JBFqnCBsd6RMkjVDRZzb",
+...                    headers={"xi-api-key": "k"}, files={"audio": open("in.wav", "rb")})
+...     sim.inject("rate_limit", retry_after=0)
+
+In-process they are respx routes on the providers' real hosts; ``voice-conformance serve`` puts the
+same handlers on a loopback HTTP server. Everything they check and answer is read from
+:mod:`conformance.spec`. Importing this package is light: audio libraries load on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from conformance.simulators import faults
+from conformance.simulators.core import (
+    Call,
+    SimResponse,
+    Simulator,
+    StoredFile,
+    Voice,
+    WebhookDelivery,
+)
+from conformance.simulators.faults import FAULTS, Fault
+
+
+@contextmanager
+def simulate(*providers: str, seed: int = 0, **options: Any) -> Iterator[Simulator]:
+    """Simulate ``providers`` (default: all) in-process for the ``with`` block; yields the :class:`Simulator`.
+
+    Options are :class:`Simulator`'s (``keys``, ``http200_errors``, ``job_polls``, ``job_seconds``,
+    ``unknown_urls``, ``webhook_client``). Any httpx-based code reaches the simulator unchanged.
+    """
+    sim = Simulator(*providers, seed=seed, **options)
+    with sim:
+        yield sim
+
+
+__all__ = [
+    "FAULTS",
+    "Call",
+    "Fault",
+    "SimResponse",
+    "Simulator",
+    "StoredFile",
+    "Voice",
+    "WebhookDelivery",
+    "faults",
+    "simulate",
+]

@@ -1,0 +1,84 @@
+"""In-process transport: respx routes on every real provider host, answered by :meth:`Simulator.handle`.
+
+respx patches httpcore, so any httpx-based code (the reference clients, the official ``elevenlabs``
+SDK, your own) reaches the simulator unchanged. Requests to hosts nobody mocks raise respx's
+``AllMockedAssertionError`` (or go on to your own respx router), so nothing reaches the network.
+Async clients get real ``await asyncio.sleep`` delays; sync clients ``time.sleep``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import httpx
+import respx
+
+if TYPE_CHECKING:  # pragma: no cover
+    from conformance.simulators.core import SimResponse, Simulator
+
+_IN_ASYNC: contextvars.ContextVar[bool] = contextvars.ContextVar("simulator_in_async", default=False)
+
+
+class _Router(respx.MockRouter):
+    """A respx router that tells its side effects whether the calling client is async."""
+
+    async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        token = _IN_ASYNC.set(True)
+        try:
+            return await super().async_handler(request)
+        finally:
+            _IN_ASYNC.reset(token)
+
+
+def to_httpx(resp: SimResponse, request: httpx.Request) -> httpx.Response:
+    """The httpx response for ``resp`` (a truncated body keeps the full ``Content-Length``)."""
+    headers = dict(resp.headers)
+    body = resp.body
+    if resp.send_bytes is not None:
+        headers["content-length"] = str(len(body))
+        body = body[: resp.send_bytes]
+    return httpx.Response(resp.status, headers=headers, content=body, request=request)
+
+
+class RespxMount:
+    """The respx routes of one simulator: one catch-all route per provider host and the files host."""
+
+    def __init__(self, sim: Simulator, *, passthrough: bool = False):
+        self.sim = sim
+        self.router = _Router(assert_all_called=False, assert_all_mocked=True)
+        hosts = {urlsplit(u).hostname for u in [*sim.hosts(), sim.files_base]}
+        for host in sorted(h for h in hosts if h):
+            self.router.route(host=host, name=f"simulator:{host}").mock(side_effect=self._side_effect)
+        if passthrough:
+            self.router.route(name="simulator:passthrough").pass_through()
+
+    def _side_effect(self, request: httpx.Request) -> Any:
+        resp = self.sim.handle(request)
+        if _IN_ASYNC.get():
+            return self._async_answer(resp, request)
+        if resp.delay:
+            time.sleep(resp.delay)
+        if resp.timeout:
+            if resp.timeout_after:
+                time.sleep(resp.timeout_after)
+            raise httpx.ReadTimeout("simulated timeout: the provider did not answer", request=request)
+        return to_httpx(resp, request)
+
+    async def _async_answer(self, resp: SimResponse, request: httpx.Request) -> httpx.Response:
+        if resp.delay:
+            await asyncio.sleep(resp.delay)
+        if resp.timeout:
+            if resp.timeout_after:
+                await asyncio.sleep(resp.timeout_after)
+            raise httpx.ReadTimeout("simulated timeout: the provider did not answer", request=request)
+        return to_httpx(resp, request)
+
+    def start(self) -> None:
+        self.router.start()
+
+    def stop(self) -> None:
+        self.router.stop(quiet=True)

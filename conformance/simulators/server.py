@@ -1,0 +1,250 @@
+"""The simulators over real HTTP: one ASGI app (served by uvicorn) for every simulated provider.
+
+Paths are the providers' own, so a client only swaps its base URL (the providers' paths do not
+collide, so one port serves them all). Output URLs (ModelsLab outputs, Novita demo audio, Faseeh
+samples) point at this server. A few control paths let clients in any language drive the simulator:
+
+- ``PUT /_simulator/files/<name>`` hosts the request body (e.g. reference audio for ``audio_url``)
+  and answers ``{"url": …}``; ``GET`` serves it back;
+- ``POST /_simulator/faults`` with ``{"fault": "rate_limit", "endpoint": …, "times": …, <options>}``
+  injects a fault; ``DELETE /_simulator/faults`` clears them;
+- ``POST /_simulator/jobs/complete`` finishes queued jobs; ``GET /_simulator/calls`` and
+  ``GET /_simulator/webhooks`` list what happened.
+
+>>> with serve_in_thread(Simulator()) as server:        # doctest: +SKIP
+...     httpx.post(server.base_url + "/v3/minimax-voice-cloning", ...)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import signal
+import socket
+import threading
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from typing import Any
+
+import httpx
+
+from conformance.simulators.core import FILES_PATH, SimResponse, Simulator
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+CONTROL = "/_simulator/"
+
+
+class SimulatorApp:
+    """ASGI app answering every request with :meth:`Simulator.handle` (work runs in a thread)."""
+
+    def __init__(self, sim: Simulator):
+        self.sim = sim
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                msg = await receive()
+                if msg["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif msg["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":  # pragma: no cover - websockets are not served
+            return
+        body = bytearray()
+        while True:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                return
+            body += msg.get("body", b"")
+            if not msg.get("more_body", False):
+                break
+        request = self._request(scope, bytes(body))
+        control = await asyncio.to_thread(self._control, request)
+        if control is not None:
+            await self._send(send, control)
+            return
+        resp = await asyncio.to_thread(self.sim.handle, request)
+        if resp.delay:
+            await asyncio.sleep(resp.delay)
+        if resp.timeout:
+            # hold the connection without answering, until the client gives up or `hold` passes
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(_until_disconnect(receive), timeout=resp.hold)
+            return
+        await self._send(send, resp)
+
+    @staticmethod
+    def _request(scope: Scope, body: bytes) -> httpx.Request:
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        host = next((v for k, v in headers if k.lower() == "host"), None)
+        if host is None:
+            server = scope.get("server") or ("127.0.0.1", 80)
+            host = f"{server[0]}:{server[1]}"
+        path = scope.get("raw_path") or scope["path"].encode()
+        query = scope.get("query_string") or b""
+        url = f"{scope.get('scheme', 'http')}://{host}{path.decode('latin-1')}"
+        if query:
+            url += "?" + query.decode("latin-1")
+        return httpx.Request(scope["method"], url, headers=headers, content=body)
+
+    @staticmethod
+    async def _send(send: Send, resp: SimResponse) -> None:
+        headers = {k.lower(): v for k, v in resp.headers.items()}
+        headers["content-length"] = str(len(resp.body))
+        await send({"type": "http.response.start", "status": resp.status,
+                    "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]})
+        body = resp.body if resp.send_bytes is None else resp.body[: resp.send_bytes]
+        step = resp.chunk_size or len(body) or 1
+        chunks = [body[i: i + step] for i in range(0, len(body), step)] or [b""]
+        for chunk in chunks[:-1]:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        # a truncated body ends here, short of its Content-Length: the server then drops the connection
+        await send({"type": "http.response.body", "body": chunks[-1], "more_body": resp.send_bytes is not None})
+
+    # -- control paths ----------------------------------------------------------------------
+
+    def _control(self, request: httpx.Request) -> SimResponse | None:
+        path, method = request.url.path, request.method
+        if not path.startswith(CONTROL):
+            return None
+        try:
+            if path.startswith(FILES_PATH) and method in ("PUT", "POST"):
+                name = path[len(FILES_PATH):]
+                url = self.sim.host_file(request.content, name or None,
+                                         content_type=request.headers.get("content-type", "application/octet-stream"))
+                return _json({"url": url}, 201)
+            if path == CONTROL + "faults" and method == "POST":
+                spec = json.loads(request.content or b"{}")
+                fault = self.sim.inject(spec.pop("fault"), spec.pop("endpoint", None), spec.pop("times", 1), **spec)
+                return _json({"fault": fault.describe()}, 201)
+            if path == CONTROL + "faults" and method == "DELETE":
+                self.sim.clear_faults()
+                return _json({"faults": []})
+            if path == CONTROL + "jobs/complete" and method == "POST":
+                return _json({"completed": self.sim.complete_jobs()})
+            if path == CONTROL + "calls" and method == "GET":
+                return _json([dataclasses.asdict(c) for c in self.sim.calls])
+            if path == CONTROL + "webhooks" and method == "GET":
+                return _json([dataclasses.asdict(w) for w in self.sim.webhooks])
+        except (KeyError, TypeError, ValueError) as exc:
+            return _json({"error": str(exc)}, 400)
+        return None  # GET of a hosted file: the simulator serves it
+
+
+def _json(body: Any, status: int = 200) -> SimResponse:
+    return SimResponse(status, json.dumps(body).encode(), {"content-type": "application/json"})
+
+
+async def _until_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def create_app(sim: Simulator) -> SimulatorApp:
+    return SimulatorApp(sim)
+
+
+def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening TCP socket (``port`` 0 picks a free one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def base_url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _uvicorn_server(sim: Simulator, *, log_level: str = "warning") -> Any:
+    import uvicorn
+
+    class _Server(uvicorn.Server):
+        def capture_signals(self) -> contextlib.AbstractContextManager[None]:
+            return _clean_exit_on_signals(self)
+
+    config = uvicorn.Config(create_app(sim), http="h11", lifespan="on", log_level=log_level,
+                            access_log=False, timeout_graceful_shutdown=2)
+    return _Server(config)
+
+
+@contextlib.contextmanager
+def _clean_exit_on_signals(server: Any) -> Iterator[None]:
+    """SIGINT/SIGTERM stop the server gracefully and the process exits 0 (uvicorn would re-raise them)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        if server.should_exit:
+            server.force_exit = True
+        server.should_exit = True
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def run(sim: Simulator, host: str = "127.0.0.1", port: int = 0, *,
+        on_ready: Callable[[str], None] | None = None, log_level: str = "warning") -> None:
+    """Serve ``sim`` until SIGINT/SIGTERM. ``on_ready(base_url)`` is called once the port is bound."""
+    sock = bind(host, port)
+    base = base_url_of(sock)
+    sim.files_base = base + FILES_PATH.rstrip("/")
+    server = _uvicorn_server(sim, log_level=log_level)
+    if on_ready is not None:
+        on_ready(base)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+class ServerThread:
+    """The simulator on a loopback port, in a background thread (a context manager)."""
+
+    def __init__(self, sim: Simulator, host: str = "127.0.0.1", port: int = 0):
+        self.sim = sim
+        self.sock = bind(host, port)
+        self.base_url = base_url_of(self.sock)
+        sim.files_base = self.base_url + FILES_PATH.rstrip("/")
+        self.server = _uvicorn_server(sim)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True,
+                                       name="voice-conformance-simulator")
+
+    def start(self, timeout: float = 10.0) -> ServerThread:
+        self.thread.start()
+        for _ in range(int(timeout / 0.01)):
+            if self.server.started:
+                return self
+            if not self.thread.is_alive():
+                break
+            threading.Event().wait(0.01)
+        raise RuntimeError("the simulator server did not start")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout)
+        self.sock.close()
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve_in_thread(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> ServerThread:
+    """Serve ``sim`` on ``host:port`` from a background thread; use as a context manager."""
+    return ServerThread(sim, host, port)
