@@ -1,0 +1,49 @@
+"""Every rule the spec encodes, as text: what ``voice-conformance spec`` prints."""
+
+from __future__ import annotations
+
+from conformance.spec.model import Constraint, Endpoint, Param, Rule
+from conformance.spec.registry import endpoints as all_endpoints
+from conformance.spec.registry import provider
+
+
+def describe_endpoint(ep: Endpoint) -> list[str]:
+    p = provider(ep.provider_id)
+    lines = [f"{ep.id}: {ep.method} {p.base_url}{ep.path}{'  [path assumed]' if ep.path_assumed else ''}",
+             f"  {ep.summary}", f"  auth: {p.auth.describe()} (${p.auth.env_var})",
+             f"  body: {ep.encoding}", f"  source: {ep.source}"]
+    for where, item in ep.all_rules():
+        if isinstance(item, Param):
+            if item.name in ep.auth_params:
+                continue
+            lines.append(f"  - {where} ({item.location}, {item.type}{', nullable' if item.nullable else ''}"
+                         f"{', required' if item.required else ''}"
+                         f"{f', default {item.default!r}' if item.default is not None and repr(item.default) != 'MISSING' else ''})"
+                         f"  [{item.source}]")
+        elif isinstance(item, Constraint):
+            lines.append(f"      {item.describe()}  [{item.source}]")
+        elif isinstance(item, Rule):
+            lines.append(f"  * {item.describe()}  [{item.source}]")
+    for r in ep.responses:
+        extra = f" ({r.state})" if r.state != "success" else ""
+        lines.append(f"  => {r.status}{extra} {r.kind} {', '.join(r.content_types)}  [{r.source}]")
+    for v in ep.variants:
+        lines.append(f"  ~ variant {v.what}: {v.value}  [{v.source}]")
+    return lines
+
+
+def describe(provider_ids: list[str] | None = None) -> str:
+    """The rules of the chosen providers' endpoints (all when ``None``), one per line, with sources."""
+    out: list[str] = []
+    for ep in all_endpoints():
+        if provider_ids and ep.provider_id not in provider_ids:
+            continue
+        out.extend(describe_endpoint(ep))
+        out.append("")
+    n_rules = sum(1 for ep in all_endpoints() for _, item in ep.all_rules()
+                  if (not provider_ids or ep.provider_id in provider_ids) and not isinstance(item, Param))
+    assumed = sum(1 for ep in all_endpoints() for _, item in ep.all_rules()
+                  if (not provider_ids or ep.provider_id in provider_ids) and item.source.assumed)
+    out.append(f"{n_rules} rules over {len([e for e in all_endpoints() if not provider_ids or e.provider_id in provider_ids])} "
+               f"endpoints; {assumed} marked [assumed] where the documents are silent")
+    return "\n".join(out)
