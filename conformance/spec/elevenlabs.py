@@ -30,6 +30,7 @@ SEED = Source("seed 003: ElevenLabs voice changer OpenAPI", "POST /v1/speech-to-
 FACTS = Source("PROVIDERS.md §3 ElevenLabs")
 ERRORS_PAGE = Source("elevenlabs.io docs, errors page (via PROVIDERS.md §3)")
 SDK = Source("elevenlabs-python core/http_client.py (via PROVIDERS.md §3)")
+SDK_STS = Source("elevenlabs-python speech_to_speech/raw_client.py (elevenlabs 2.x on PyPI)")
 
 # codec_samplerate[_bitrate], exactly as the OpenAPI enum lists them
 OUTPUT_FORMATS: tuple[str, ...] = (
@@ -196,6 +197,10 @@ SPEECH_TO_SPEECH = Endpoint(
     ),
     variants=(
         Variant("unknown voice error", {"status": 400, "code": "voice_does_not_exist"}, FACTS.at("older API")),
+        # the official SDK calls the same endpoint under its newer name (and a streamed twin)
+        Variant("path", "/v1/voice-changer/{voice_id}", SDK_STS.at("convert: POST v1/voice-changer/{voice_id}")),
+        Variant("path", "/v1/voice-changer/{voice_id}/stream",
+                SDK_STS.at("convert_as_stream: POST v1/voice-changer/{voice_id}/stream, same parameters")),
     ),
 )
 
