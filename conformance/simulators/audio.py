@@ -307,11 +307,11 @@ def _soundfile_bytes(y: np.ndarray, sr: int, fmt: str, subtype: str, **kwargs: o
     return buf.getvalue()
 
 
-MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
+MP3_RATES = (16000, 22050, 24000, 32000, 44100, 48000)  # MPEG-1 and MPEG-2 (not the 2.5 extension)
 
 
 def mp3_rate(sr: int) -> int:
-    """The MPEG audio rate closest to ``sr`` from above (MP3 allows only nine rates)."""
+    """The MPEG-1/2 audio rate closest to ``sr`` from above."""
     return next((r for r in MP3_RATES if r >= sr), MP3_RATES[-1])
 
 

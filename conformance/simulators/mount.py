@@ -44,6 +44,20 @@ def to_httpx(resp: SimResponse, request: httpx.Request) -> httpx.Response:
     return httpx.Response(resp.status, headers=headers, content=body, request=request)
 
 
+def _wait(resp: SimResponse, request: httpx.Request) -> tuple[float, bool]:
+    """How long to wait, and whether the client's read timeout passes first.
+
+    Mocked transports ignore httpx timeouts, so the simulator applies the request's own read timeout:
+    an answer later than it becomes ``httpx.ReadTimeout`` after that long, as on a real connection.
+    """
+    read = (request.extensions.get("timeout") or {}).get("read")
+    if resp.timeout:
+        return (resp.timeout_after if read is None else min(resp.timeout_after, read)), True
+    if read is not None and resp.delay > read:
+        return read, True
+    return resp.delay, False
+
+
 class RespxMount:
     """The respx routes of one simulator: one catch-all route per provider host and the files host."""
 
@@ -58,23 +72,21 @@ class RespxMount:
 
     def _side_effect(self, request: httpx.Request) -> Any:
         resp = self.sim.handle(request)
+        wait, times_out = _wait(resp, request)
         if _IN_ASYNC.get():
-            return self._async_answer(resp, request)
-        if resp.delay:
-            time.sleep(resp.delay)
-        if resp.timeout:
-            if resp.timeout_after:
-                time.sleep(resp.timeout_after)
-            raise httpx.ReadTimeout("simulated timeout: the provider did not answer", request=request)
+            return self._async_answer(resp, request, wait, times_out)
+        if wait:
+            time.sleep(wait)
+        if times_out:
+            raise httpx.ReadTimeout("simulated timeout: the provider did not answer in time", request=request)
         return to_httpx(resp, request)
 
-    async def _async_answer(self, resp: SimResponse, request: httpx.Request) -> httpx.Response:
-        if resp.delay:
-            await asyncio.sleep(resp.delay)
-        if resp.timeout:
-            if resp.timeout_after:
-                await asyncio.sleep(resp.timeout_after)
-            raise httpx.ReadTimeout("simulated timeout: the provider did not answer", request=request)
+    async def _async_answer(self, resp: SimResponse, request: httpx.Request, wait: float,
+                            times_out: bool) -> httpx.Response:
+        if wait:
+            await asyncio.sleep(wait)
+        if times_out:
+            raise httpx.ReadTimeout("simulated timeout: the provider did not answer in time", request=request)
         return to_httpx(resp, request)
 
     def start(self) -> None:

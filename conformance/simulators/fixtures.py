@@ -1,0 +1,66 @@
+"""pytest fixtures for the simulators (the plugin registers them; a conftest can import them too).
+
+Override ``simulator_options`` to pass :class:`Simulator` options (seed, keys, job_polls, …)::
+
+    @pytest.fixture
+    def simulator_options():
+        return {"seed": 7, "job_polls": 0}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from conformance.simulators import Simulator, simulate
+
+
+@pytest.fixture
+def simulator_options() -> dict[str, Any]:
+    """Options for every simulator fixture (override it to change them)."""
+    return {}
+
+
+@pytest.fixture
+def simulator(simulator_options: dict[str, Any]) -> Iterator[Simulator]:
+    """Every provider simulated in-process: httpx requests to the real hosts reach the simulator."""
+    with simulate(**simulator_options) as sim:
+        yield sim
+
+
+def _provider_fixture(provider_id: str) -> Callable[..., Iterator[Simulator]]:
+    def fixture(simulator_options: dict[str, Any]) -> Iterator[Simulator]:
+        with simulate(provider_id, **simulator_options) as sim:
+            yield sim
+
+    fixture.__doc__ = f"{provider_id} alone, simulated in-process."
+    fixture.__name__ = f"{provider_id}_simulator"
+    return pytest.fixture(name=f"{provider_id}_simulator")(fixture)
+
+
+elevenlabs_simulator = _provider_fixture("elevenlabs")
+modelslab_simulator = _provider_fixture("modelslab")
+novita_simulator = _provider_fixture("novita")
+faseeh_simulator = _provider_fixture("faseeh")
+
+
+@pytest.fixture
+def simulator_server(simulator_options: dict[str, Any]) -> Iterator[Any]:
+    """Every provider on a loopback HTTP port (``.base_url``, ``.sim``), stopped after the test."""
+    from conformance.simulators.server import serve_in_thread
+
+    with serve_in_thread(Simulator(**simulator_options)) as server:
+        yield server
+
+
+__all__ = [
+    "elevenlabs_simulator",
+    "faseeh_simulator",
+    "modelslab_simulator",
+    "novita_simulator",
+    "simulator",
+    "simulator_options",
+    "simulator_server",
+]

@@ -1,0 +1,125 @@
+"""The same simulators over real loopback HTTP: in a thread, and as ``voice-conformance serve``."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+import requests
+
+from conformance import clients as c
+from conformance.simulators import Simulator
+from conformance.simulators.server import serve_in_thread
+from conformance.spec import get
+from tests.simulators.conftest import speech_wav
+
+VOICE = "JBFqnCBsd6RMkjVDRZzb"
+STS_PATH = get("elevenlabs.speech_to_speech").path.replace("{voice_id}", VOICE)
+
+
+def test_reference_clients_over_loopback(simulator_server):
+    base = simulator_server.base_url
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", base)
+    out = c.ElevenLabsClient("k", base_url=base).speech_to_speech(VOICE, speech_wav("en_kal", 2.0),
+                                                                   output_format="wav_24000")
+    assert (out.format, out.sample_rate) == ("wav", 24000)
+    assert out.headers["request-id"]
+
+    ml = c.ModelsLabClient("k", base_url=base, poll_interval=0.0)
+    job = ml.voice_to_voice(speech_wav("en_kal", 2.0), speech_wav("en_slt", 5.0))
+    assert job.output[0].startswith(base + "/")  # outputs are served by this server
+    assert ml.download(job.output[0]).format == "wav"
+
+    url = httpx.put(f"{base}/_simulator/files/ref.wav", content=speech_wav("en_slt", 11.0)).json()["url"]
+    clone = c.NovitaClient("k", base_url=base).minimax_voice_cloning(url, text="Hi there.", model="speech-02-hd")
+    assert clone.demo_audio_url.startswith(base + "/")
+
+
+def test_faults_over_loopback_break_the_connection_like_a_real_server(simulator_server):
+    base = simulator_server.base_url
+    client = c.NovitaClient("k", base_url=base, retry=c.NO_RETRY, timeout=0.5)
+    url = simulator_server.sim.host_file(speech_wav("en_slt", 11.0), "r.wav")
+    httpx.post(f"{base}/_simulator/faults", json={"fault": "truncated_body"}).raise_for_status()
+    with pytest.raises(c.ProtocolError, match="connection broke"):
+        client.minimax_voice_cloning(url)
+    httpx.post(f"{base}/_simulator/faults", json={"fault": "timeout", "served_seconds": 5}).raise_for_status()
+    with pytest.raises(c.RequestTimeout):
+        client.minimax_voice_cloning(url)
+    httpx.post(f"{base}/_simulator/faults", json={"fault": "rate_limit", "retry_after": 3}).raise_for_status()
+    with pytest.raises(c.RateLimited) as err:
+        client.minimax_voice_cloning(url)
+    assert err.value.retry_after == 3
+    assert client.minimax_voice_cloning(url).voice_id
+    calls = httpx.get(f"{base}/_simulator/calls").json()
+    assert [call["faults"] for call in calls[-4:]] == [["truncated_body"], ["timeout"], ["rate_limit"], []]
+    assert httpx.post(f"{base}/_simulator/faults", json={"fault": "nope"}).status_code == 400
+
+
+def test_requests_library_client_over_loopback():
+    with serve_in_thread(Simulator("elevenlabs")) as server:
+        r = requests.post(server.base_url + STS_PATH, headers={"xi-api-key": "k"},
+                          params={"output_format": "pcm_16000"},
+                          files={"audio": ("in.wav", speech_wav("en_kal", 2.0), "audio/wav")}, timeout=10)
+        assert r.status_code == 200 and len(r.content) == 2 * 16000 * 2
+        r = requests.post(server.base_url + STS_PATH, headers={"xi-api-key": "k"}, timeout=10)
+        assert r.status_code == 422
+        # a provider that is not simulated on this server is not found
+        assert requests.post(server.base_url + "/v3/minimax-voice-cloning", json={}, timeout=10).status_code == 404
+
+
+def _start_cli(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    exe = os.path.join(os.path.dirname(sys.executable), "voice-conformance")
+    cmd = [exe] if os.path.exists(exe) else [sys.executable, "-m", "conformance.cli"]
+    proc = subprocess.Popen([*cmd, "serve", "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    urls: dict[str, str] = {}
+    deadline = time.monotonic() + 30
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        found = re.match(r"\s+(\w+)\s+(http://\S+)", line)
+        if found:
+            urls[found.group(1)] = found.group(2)
+            if found.group(1) == "files":
+                return proc, urls
+    proc.kill()
+    raise AssertionError(f"serve did not start: {proc.stderr.read() if proc.stderr else ''}")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_cli_serve_prints_base_urls_answers_and_stops_cleanly(sig):
+    proc, urls = _start_cli("--providers", "elevenlabs,novita", "--key", "good")
+    try:
+        assert set(urls) == {"elevenlabs", "novita", "files"}
+        base = urls["elevenlabs"]
+        assert base.startswith("http://127.0.0.1:") and urls["novita"] == base
+        out = c.ElevenLabsClient("good", base_url=base).speech_to_speech(VOICE, speech_wav("en_kal", 1.0))
+        assert out.format == "mp3"
+        with pytest.raises(c.AuthError):
+            c.ElevenLabsClient("other", base_url=base).speech_to_speech(VOICE, speech_wav("en_kal", 1.0))
+    finally:
+        proc.send_signal(sig)
+        try:
+            rc = proc.wait(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert rc == 0
+    assert "stopped" in (proc.stdout.read() if proc.stdout else "")
+
+
+def test_cli_rejects_unknown_providers():
+    from click.testing import CliRunner
+
+    from conformance.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--providers", "acme"])
+    assert result.exit_code != 0 and "unknown provider 'acme'" in result.output
