@@ -38,6 +38,8 @@ if TYPE_CHECKING:  # pragma: no cover
 FILES_BASE = "https://files.simulator.invalid"  # `.invalid` never resolves: nothing leaks to a real host
 FILES_PATH = "/_simulator/files/"
 SIMULATOR_SOURCE = Source("voice-conformance simulator", assumed=True)
+MAX_CALLS = 10_000  # calls kept in Simulator.calls
+MAX_FILES = 2_000  # files kept (outputs, previews, hosted files), oldest dropped first
 
 
 # --------------------------------------------------------------------------------------------
@@ -386,6 +388,9 @@ class Simulator:
             name = hashlib.sha256(data).hexdigest()[:24]
         with self._lock:
             self.files[name] = StoredFile(name, data, content_type, provider_id, ready)
+            if len(self.files) > MAX_FILES:  # outputs expire oldest first (providers delete them too)
+                for old in list(self.files)[: len(self.files) - MAX_FILES]:
+                    del self.files[old]
         return f"{self.files_base}/{name}"
 
     def register_url(self, url: str, data: bytes) -> None:
@@ -602,6 +607,8 @@ class Simulator:
         with self._lock:
             self.calls.append(Call(request.method, _safe_url(request.url), endpoint_id,
                                    None if resp.timeout else resp.status, rid, list(resp.faults)))
+            if len(self.calls) > MAX_CALLS:  # a long-running server keeps the recent half
+                del self.calls[: MAX_CALLS // 2]
         return resp
 
     def _handle(self, request: httpx.Request) -> tuple[SimResponse, str | None, str | None]:
@@ -690,6 +697,13 @@ class Simulator:
             raise RuntimeError("the simulator is not mounted; use `with simulate(...)` or sim.start()")
         return self._mount.router
 
+    def transport(self) -> httpx.BaseTransport:
+        """An httpx transport (sync and async) answered by this simulator, without respx:
+        ``httpx.Client(transport=sim.transport())`` or a reference client's ``http_client=``."""
+        from conformance.simulators.mount import SimulatorTransport
+
+        return SimulatorTransport(self)
+
     def start(self) -> Simulator:
         """Mount respx routes for every simulated host (see :func:`conformance.simulators.simulate`)."""
         from conformance.simulators.mount import RespxMount
@@ -721,7 +735,7 @@ class Simulator:
 
 def _safe_url(url: httpx.URL) -> str:
     """The URL without a query string that could hold a secret."""
-    return str(url.copy_with(query=None))
+    return str(url).split("?", 1)[0]
 
 
 def silence_like(n: int) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -20,11 +21,20 @@ import respx
 if TYPE_CHECKING:  # pragma: no cover
     from conformance.simulators.core import SimResponse, Simulator
 
+ROUTE_PREFIX = "simulator:"
 _IN_ASYNC: contextvars.ContextVar[bool] = contextvars.ContextVar("simulator_in_async", default=False)
 
 
 class _Router(respx.MockRouter):
-    """A respx router that tells its side effects whether the calling client is async."""
+    """A respx router that tells its side effects whether the calling client is async, and does not
+    keep the simulator's own calls (``Simulator.calls`` keeps a bounded record; respx would hold
+    every request and response, audio included, for the router's life)."""
+
+    def record(self, request: httpx.Request, *, response: httpx.Response | None = None,
+               route: respx.Route | None = None) -> None:
+        if route is not None and (route.name or "").startswith(ROUTE_PREFIX):
+            return
+        super().record(request, response=response, route=route)
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
         token = _IN_ASYNC.set(True)
@@ -32,6 +42,17 @@ class _Router(respx.MockRouter):
             return await super().async_handler(request)
         finally:
             _IN_ASYNC.reset(token)
+
+
+class _SimulatorRoute(respx.Route):
+    """A route on one host answered by the simulator (no per-call side-effect introspection)."""
+
+    def __init__(self, host: str, answer: Callable[[httpx.Request], Any]):
+        super().__init__(host=host)
+        self._answer = answer
+
+    def resolve(self, request: httpx.Request, **kwargs: Any) -> Any:
+        return self._answer(request)
 
 
 def to_httpx(resp: SimResponse, request: httpx.Request) -> httpx.Response:
@@ -66,9 +87,9 @@ class RespxMount:
         self.router = _Router(assert_all_called=False, assert_all_mocked=True)
         hosts = {urlsplit(u).hostname for u in [*sim.hosts(), sim.files_base]}
         for host in sorted(h for h in hosts if h):
-            self.router.route(host=host, name=f"simulator:{host}").mock(side_effect=self._side_effect)
+            self.router.add(_SimulatorRoute(host, self._side_effect), name=f"{ROUTE_PREFIX}{host}")
         if passthrough:
-            self.router.route(name="simulator:passthrough").pass_through()
+            self.router.route(name=f"{ROUTE_PREFIX}passthrough").pass_through()
 
     def _side_effect(self, request: httpx.Request) -> Any:
         resp = self.sim.handle(request)
@@ -94,3 +115,31 @@ class RespxMount:
 
     def stop(self) -> None:
         self.router.stop(quiet=True)
+
+
+class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """An httpx transport answered by the simulator, for clients you build yourself
+    (``httpx.Client(transport=sim.transport())``): no patching, any host, the providers' paths."""
+
+    def __init__(self, sim: Simulator):
+        self.sim = sim
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        resp = self.sim.handle(request)
+        wait, times_out = _wait(resp, request)
+        if wait:
+            time.sleep(wait)
+        if times_out:
+            raise httpx.ReadTimeout("simulated timeout: the provider did not answer in time", request=request)
+        return to_httpx(resp, request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        resp = self.sim.handle(request)
+        wait, times_out = _wait(resp, request)
+        if wait:
+            await asyncio.sleep(wait)
+        if times_out:
+            raise httpx.ReadTimeout("simulated timeout: the provider did not answer in time", request=request)
+        return to_httpx(resp, request)
