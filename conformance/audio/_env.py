@@ -74,4 +74,8 @@ def import_resemblyzer() -> Any:
     if "librosa" not in sys.modules:
         prepare_numba_cache()
     need("torch", "the Resemblyzer speaker encoder")
-    return need("resemblyzer", "the Resemblyzer speaker encoder")
+    import warnings
+
+    with warnings.catch_warnings():  # it imports a deprecated scipy.ndimage namespace
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return need("resemblyzer", "the Resemblyzer speaker encoder")

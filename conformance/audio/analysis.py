@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from conformance.audio._env import need
-from conformance.audio.decoding import Decoded, decode
+from conformance.audio.decoding import Decoded, as_decoded
 from conformance.audio.probe import AudioDecodeError, AudioInfo, Source
 
 if TYPE_CHECKING:
@@ -94,18 +94,17 @@ def _db(x: float, floor: float = -200.0) -> float:
     return 20 * math.log10(x) if x > 0 else floor
 
 
-def load_audio(src: Source | Decoded, *, max_duration: float | None = None, **raw: Any) -> Decoded:
-    """``src`` decoded (or passed through when it is already :class:`Decoded`)."""
-    if isinstance(src, Decoded):
-        return src
-    return decode(src, max_duration=max_duration, **raw)
+def load_audio(src: Any, *, max_duration: float | None = None, **raw: Any) -> Decoded:
+    """``src`` decoded: a source, a :class:`Decoded`, ``(samples, sr)`` or a result with ``.audio``."""
+    return as_decoded(src, max_duration=max_duration, **raw)
 
 
-def analyze(src: Source | Decoded, *, silence_threshold_dbfs: float = -50.0, max_duration: float | None = None,
+def analyze(src: Source | Decoded | Any, *, silence_threshold_dbfs: float = -50.0, max_duration: float | None = None,
             **raw: Any) -> AudioReport:
     """Measure loudness, peaks, clipping, DC, silence, SNR, effective bandwidth and F0 of ``src``.
 
-    ``src`` is a path, bytes, binary file or :class:`~conformance.audio.decoding.Decoded`; headerless
+    ``src`` is a path, bytes, binary file, ``(samples, sr)``, a client result with ``.audio`` or a
+    :class:`~conformance.audio.decoding.Decoded`; headerless
     audio takes ``sample_rate=``, ``sample_format=`` and ``channels=`` as in :func:`decode`.
     Raises :class:`AudioDecodeError` for unreadable audio or audio shorter than 50 ms.
     """

@@ -113,6 +113,8 @@ def decode(src: Source, *, sr: int | None = None, mono: bool = False, max_durati
     cap = max_duration_default() if max_duration is None else float(max_duration)
     if not cap > 0:
         raise ValueError(f"max_duration must be positive, got {max_duration!r}")
+    if hasattr(src, "read") and not isinstance(src, bytes | bytearray | memoryview):
+        src = read_source(src)  # a file object is read once: probing and decoding both need it
     if sample_format is not None:
         if sample_rate is None:
             raise AudioDecodeError(f"headerless {sample_format} audio needs its sample_rate")

@@ -124,13 +124,29 @@ def speaker_embedding(src: Any, *, backend: str = "auto", max_duration: float | 
     return emb / norm if norm > 0 else emb
 
 
-def _embed_resemblyzer(y: np.ndarray) -> np.ndarray:
+def _embed_resemblyzer(y: np.ndarray, batch: int = 32) -> np.ndarray:
+    """Resemblyzer's ``embed_utterance`` (1.6 s partials at 1.3 per second, averaged), run in batches
+    of ``batch`` partials: one LSTM batch of hundreds of partials is several times slower."""
+    np = need("numpy", "speaker_embedding()")
+    torch = need("torch", "the Resemblyzer speaker encoder")
     resemblyzer = import_resemblyzer()
     enc = _encoder()
     wav = resemblyzer.preprocess_wav(y.astype("float32"), source_sr=None)  # volume normalise, trim long silences
     if len(wav) < EMBED_SR // 2:  # the voice-activity trim removed (almost) everything: use it all
         wav = resemblyzer.normalize_volume(y.astype("float32"), -30, increase_only=True)
-    return enc.embed_utterance(wav)
+    # Resemblyzer's 1.3 partials per second overlap each other 2×; past 30 s the average over so many
+    # partials no longer needs the overlap, and 0.7 per second (just over its minimum) halves the cost
+    rate = 1.3 if len(wav) <= 30 * EMBED_SR else 0.7
+    wav_slices, mel_slices = enc.compute_partial_slices(len(wav), rate=rate, min_coverage=0.75)
+    if wav_slices[-1].stop >= len(wav):
+        wav = np.pad(wav, (0, wav_slices[-1].stop - len(wav)))
+    mel = resemblyzer.audio.wav_to_mel_spectrogram(wav)
+    parts = []
+    with torch.no_grad():
+        for i in range(0, len(mel_slices), batch):
+            mels = np.array([mel[s] for s in mel_slices[i: i + batch]])
+            parts.append(enc(torch.from_numpy(mels)).numpy())
+    return np.concatenate(parts).mean(axis=0)
 
 
 def _mfcc_features(y: np.ndarray) -> np.ndarray:

@@ -1,0 +1,70 @@
+"""DNSMOS and ASR intelligibility on real speech, clean and degraded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conformance.audio import corpus, degrade, quality
+from conformance.audio._env import MissingExtraError
+
+
+def test_dnsmos_scores_clean_speech_above_noisy_speech():
+    y, sr = corpus.load(corpus.clips("en_librivox")[0])
+    clean = quality.predicted_mos((y, sr))
+    noisy = quality.predicted_mos(degrade.add_noise(y, sr, 0, seed=2))
+    for m in (clean, noisy):
+        assert 1.0 <= m.sig <= 5.0 and 1.0 <= m.bak <= 5.0 and 1.0 <= m.ovrl <= 5.0
+    assert clean.windows == 1
+    assert noisy.bak < clean.bak - 1.0 and noisy.ovrl < clean.ovrl - 0.5
+
+
+def test_dnsmos_windows_cover_long_audio_without_overlap():
+    y = corpus.make_clip("en_slt", 20.0, 16000)
+    assert quality.predicted_mos((y, 16000)).windows == 3  # 0, 9.01 and the one aligned to the end
+
+
+def test_dnsmos_matches_the_speechmos_reference_on_one_window():
+    from speechmos import dnsmos
+
+    y = corpus.make_clip("en_librivox", 9.01, 16000)
+    ours = quality.predicted_mos((y, 16000))
+    ref = dnsmos.run(np.clip(y, -1, 1), sr=16000)
+    assert ours.ovrl == pytest.approx(ref["ovrl_mos"], abs=1e-3)
+    assert ours.sig == pytest.approx(ref["sig_mos"], abs=1e-3)
+    assert ours.p808 == pytest.approx(ref["p808_mos"], abs=1e-3)
+
+
+def test_intelligibility_of_a_real_recording():
+    clip = corpus.clips("en_librivox")[0]
+    right = quality.intelligibility(clip.path, clip.text)
+    wrong = quality.intelligibility(clip.path, "the quick brown fox jumps over the lazy dog")
+    print(f"\nheard {right.transcript!r}: WER {right.wer:.2f}")
+    assert right.wer <= 0.4
+    assert wrong.wer >= 0.9
+    assert right.reference == clip.text
+
+
+def test_text_normalisation():
+    assert quality.normalise_text("It's easy, to TELL — the depth!") == "it's easy to tell the depth"
+    with pytest.raises(ValueError, match="non-empty"):
+        quality.intelligibility(corpus.clips("en_kal")[0].path, "...")
+
+
+def test_missing_extra_is_named(monkeypatch):
+    from conformance.audio import _env
+
+    real = _env.importlib.import_module
+
+    def fake(name, *a):
+        if name == "onnxruntime":
+            raise ImportError("No module named 'onnxruntime'")
+        return real(name, *a)
+
+    quality._dnsmos_sessions.cache_clear()
+    monkeypatch.setattr(_env.importlib, "import_module", fake)
+    try:
+        with pytest.raises(MissingExtraError, match=r"voice-conformance\[quality\]"):
+            quality.predicted_mos(corpus.clips("en_kal")[0].path)
+    finally:
+        quality._dnsmos_sessions.cache_clear()
