@@ -60,8 +60,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         register_hypothesis_profiles()
 
 
-def register_hypothesis_profiles() -> None:
-    """``dev`` (quick), ``ci`` (derandomized, used when ``CI`` is set) and ``thorough``."""
+def register_hypothesis_profiles(default: str | None = None) -> None:
+    """``dev`` (quick), ``ci`` (derandomized, used when ``CI`` is set) and ``thorough``.
+
+    ``HYPOTHESIS_PROFILE`` picks one; else ``ci`` under ``CI``; else ``default`` (the suite's ``dev``).
+    """
     from hypothesis import HealthCheck, Phase, settings
 
     common = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much,
@@ -71,7 +74,7 @@ def register_hypothesis_profiles() -> None:
     settings.register_profile("ci", max_examples=10, derandomize=True, print_blob=True,
                               phases=[Phase.explicit, Phase.generate, Phase.target, Phase.shrink], **common)
     settings.register_profile("thorough", max_examples=200, **common)
-    chosen = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else None)
+    chosen = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else default)
     if chosen:
         settings.load_profile(chosen)
 

@@ -237,7 +237,8 @@ def invalid_values(param: Param, c: Constraint) -> st.SearchStrategy[Any]:
     if isinstance(c, EndsWithPunctuation):
         return st.sampled_from(["Hello there", "no punctuation at the end"])
     if isinstance(c, NotBlank):
-        return st.sampled_from(["", "   "])
+        # an empty path segment is another URL: in a path, blank means spaces
+        return st.sampled_from(["   "] if param.location == "path" else ["", "   "])
     if isinstance(c, Url):
         if param.type == "audio":
             return _valid_audio(param, kind="bytes")
@@ -274,9 +275,15 @@ def _eps(c: Range) -> float:
 
 
 def wrong_type(param: Param) -> Any:
-    """A value of the wrong type for ``param``."""
-    return {"string": 123, "url": 123, "integer": "seven", "number": "0.5", "boolean": "true",
-            "object": "not an object", "audio": 123}[param.type]
+    """A value of the wrong type for ``param``, as it can travel on the wire (``MISSING`` if none can).
+
+    JSON keeps types, so any other type will do. Form, query and path values are text: only text
+    that does not parse as the param's type is wrong there (any text is a valid string).
+    """
+    if param.location == "json":
+        return {"string": 123, "url": 123, "integer": "seven", "number": "0.5", "boolean": "true",
+                "object": "not an object", "audio": 123}[param.type]
+    return {"integer": "seven", "number": "not-a-number", "boolean": "maybe"}.get(param.type, MISSING)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -356,11 +363,13 @@ def _targets(ep: Endpoint) -> list[tuple[str, str | None, Callable[[dict[str, An
     for p in ep.params:
         if p.name in ep.auth_params:
             continue
-        if p.required:
+        # a path param cannot be left out of a URL, and null cannot travel in a form, query or path
+        if p.required and p.location != "path":
             out.append(("required", p.name, lambda base, n=p.name: st.just({k: v for k, v in base.items() if k != n})))
-        if p.type not in ("audio",):
-            out.append(("type", p.name, setter(p.name, st.just(wrong_type(p)))))
-        if not p.nullable and not p.required:
+        bad_type = wrong_type(p) if p.type != "audio" else MISSING
+        if bad_type is not MISSING:
+            out.append(("type", p.name, setter(p.name, st.just(bad_type))))
+        if not p.nullable and not p.required and p.location == "json":
             out.append(("not_nullable", p.name, setter(p.name, st.just(None))))
         for c in p.constraints:
             if isinstance(c, Url) and p.type == "audio" and p.base64_allowed:

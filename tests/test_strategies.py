@@ -52,7 +52,7 @@ def _expected_labels(ep: spec.Endpoint) -> set[str]:
     for p in ep.params:
         if p.name in ep.auth_params:
             continue
-        if p.required:
+        if p.required and p.location != "path":  # a URL always has its path segments
             out.add(f"{p.name}:required")
         for c in p.constraints:
             if not (isinstance(c, Url) and p.type == "audio" and p.base64_allowed):  # base64 rules cover it

@@ -140,7 +140,7 @@ class SpecWarning(UserWarning):
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(repr=False)
 class AudioInput:
     """An audio parameter value: a local file's bytes, a URL, or base64 text.
 
@@ -170,6 +170,8 @@ class AudioInput:
     @property
     def size(self) -> int | None:
         return len(self.data) if self.data is not None else None
+
+    __repr__ = describe
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,171 @@
+"""What every check of the shipped suite shares: the target, clients, voices and a way to send.
+
+The suite runs with ``pytest --pyargs conformance.suite``; the options are the plugin's
+(``--conformance-target``, ``--conformance-providers``, ``--conformance-inject``…).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from conformance.plugin import WRONG_KEY, Target, register_hypothesis_profiles
+from conformance.spec import Endpoint, endpoints
+from conformance.spec.model import AudioInput
+
+register_hypothesis_profiles(default="dev")
+
+
+def selected_endpoints(config: pytest.Config) -> list[Endpoint]:
+    from conformance.plugin import selected_providers
+
+    chosen = selected_providers(config.getoption("--conformance-providers"))
+    return [e for e in endpoints() if e.provider_id in chosen]
+
+
+@dataclass
+class Outcome:
+    """What one call did: its result or error, and the last exchange on the wire."""
+
+    result: Any = None
+    error: BaseException | None = None
+    status: int | None = None
+    content_type: str = ""
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    ttfb: float | None = None
+    latency: float | None = None
+
+    def describe(self) -> str:
+        if self.error is not None:
+            return f"{type(self.error).__name__}: {self.error}"
+        return f"HTTP {self.status} {self.content_type}"
+
+
+@dataclass
+class Voice:
+    """A voice to clone into or convert to, with real reference speech of it."""
+
+    provider: str
+    voice_id: str | None
+    reference: bytes  # WAV
+    speaker: str | None = None
+    transcripts: list[str] = field(default_factory=list)
+
+
+class Suite:
+    """The suite's view of a run: target, simulator, clients, reference voices, call records."""
+
+    def __init__(self, target: Target, sim: Any, make_client: Callable[..., Any]):
+        self.target = target
+        self.sim = sim
+        self.make_client = make_client
+        self.calls: list[dict[str, Any]] = []
+        self._clients: dict[tuple[str, bool, str | None], Any] = {}
+        self._voices: dict[str, Voice] = {}
+
+    # -- clients ---------------------------------------------------------------------------
+
+    def client(self, provider_id: str, *, key: str | None = "default") -> Any:
+        """A client for ``provider_id``: the target's key, ``None`` (no key) or a given one."""
+        cache_key = (provider_id, key == "default", None if key == "default" else key)
+        if cache_key not in self._clients:
+            kwargs: dict[str, Any] = {} if key == "default" else {"api_key": key}
+            from conformance.clients import RetryPolicy
+
+            # the suite measures what the provider answers: one attempt, no hidden retries
+            kwargs["retry"] = RetryPolicy(max_attempts=1)
+            self._clients[cache_key] = self.make_client(provider_id, **kwargs)
+        return self._clients[cache_key]
+
+    def send(self, ep: Endpoint, params: dict[str, Any], *, validate: bool = False, key: str | None = "default",
+             wait: bool = True) -> Outcome:
+        """Call ``ep`` with logical ``params``; never raises for provider behaviour."""
+        if key is None:
+            client = self.client(ep.provider_id, key="")
+        else:
+            client = self.client(ep.provider_id, key=key)
+        self.serve_urls(params)
+        out = Outcome()
+        before = len(client.history) and client.history[-1]
+        started = time.perf_counter()
+        try:
+            out.result = client.call(ep.id, params, validate=validate, wait=wait)
+        except Exception as exc:  # the checks judge every outcome
+            out.error = exc
+        out.latency = time.perf_counter() - started
+        if client.history and client.history[-1] is not before:
+            ex = client.history[-1]
+            out.status, out.content_type, out.body = ex.status, ex.content_type, ex.body
+            out.headers = dict(ex.headers.items())
+            out.ttfb = ex.received.ttfb
+        self.calls.append({"endpoint": ep.id, "status": out.status, "ttfb": out.ttfb, "latency": out.latency,
+                           "error": type(out.error).__name__ if out.error else None})
+        return out
+
+    def serve_urls(self, params: dict[str, Any]) -> None:
+        """Audio given as hosted URLs is registered with the simulator, which then serves and probes it."""
+        if self.sim is None:
+            return
+        stack: list[Any] = list(params.values())
+        while stack:
+            v = stack.pop()
+            if isinstance(v, AudioInput) and v.kind == "url" and v.url and v.data is not None:
+                self.sim.register_url(v.url, v.data)
+            elif isinstance(v, dict):
+                stack.extend(v.values())
+
+    # -- voices ----------------------------------------------------------------------------
+
+    def voice(self, provider_id: str) -> Voice:
+        """The voice the suite converts into (ElevenLabs, ModelsLab ``voice_id``), with reference speech."""
+        if provider_id not in self._voices:
+            from conformance.strategies import audio_bytes
+
+            speaker = {"elevenlabs": "en_slt", "modelslab": "cs_machac"}.get(provider_id, "en_slt")
+            voice_id = f"conformance-{speaker}"
+            if self.sim is not None:
+                self.sim.add_voice(provider_id, voice_id, speaker=speaker)
+            else:
+                voice_id = {"elevenlabs": "JBFqnCBsd6RMkjVDRZzb"}.get(provider_id, voice_id)
+            self._voices[provider_id] = Voice(provider_id, voice_id, audio_bytes(8.0, "wav", 16000, speaker), speaker)
+        return self._voices[provider_id]
+
+    def wrong_key(self) -> str:
+        return WRONG_KEY
+
+
+@pytest.fixture(scope="session")
+def suite(conformance_target: Target, conformance_simulator: Any, conformance_client: Any) -> Iterator[Suite]:
+    """The run's :class:`Suite`."""
+    yield Suite(conformance_target, conformance_simulator, conformance_client)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize ``endpoint`` over the selected endpoints (``endpoint_kind`` narrows them)."""
+    if "endpoint" in metafunc.fixturenames and "rule_label" not in metafunc.fixturenames:
+        eps = selected_endpoints(metafunc.config)
+        marker = metafunc.definition.get_closest_marker("endpoints")
+        if marker is not None:
+            eps = [e for e in eps if marker.args[0](e)]
+        metafunc.parametrize("endpoint", eps, ids=[e.id for e in eps])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "endpoints(predicate): only endpoints for which predicate(endpoint) holds")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every suite test with its provider, endpoint and check (``-m``, ``-k`` and the report use them)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        ep = callspec.params.get("endpoint") if callspec else None
+        if isinstance(ep, Endpoint):
+            item.add_marker(pytest.mark.provider(ep.provider_id))
+            item.add_marker(pytest.mark.endpoint(ep.id))
+        name = item.originalname if hasattr(item, "originalname") else item.name
+        item.add_marker(pytest.mark.check(name.removeprefix("test_")))

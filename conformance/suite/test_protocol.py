@@ -1,0 +1,138 @@
+"""Protocol checks of every endpoint: what is accepted, what is rejected and how, what comes back.
+
+Requests come from the spec through hypothesis (:mod:`conformance.strategies`); the number of
+examples follows the hypothesis profile (``dev``, ``ci`` under ``CI``, ``thorough``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from conformance import strategies
+from conformance.spec import Endpoint
+from conformance.suite import checks
+from conformance.suite.conftest import Outcome, Suite
+
+_FEW = settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def prepare(suite: Suite, ep: Endpoint, params: dict[str, Any], *, keep: str | None = None) -> dict[str, Any]:
+    """Fill in what only the target knows: voices that exist there, jobs to fetch."""
+    params = dict(params)
+    if ep.id == "elevenlabs.speech_to_speech" and keep != "voice_id":
+        params["voice_id"] = suite.voice("elevenlabs").voice_id
+    if ep.id == "modelslab.text_to_audio" and params.get("voice_id") is not None and keep != "voice_id":
+        if suite.sim is not None:
+            params["voice_id"] = suite.voice("modelslab").voice_id
+        elif params.get("init_audio") is not None:
+            params.pop("voice_id")
+    if ep.id == "modelslab.fetch" and keep != "id":
+        params["id"] = str(queued_job(suite))
+    return params
+
+
+def queued_job(suite: Suite) -> Any:
+    """The id of a job submitted for the fetch checks."""
+    from conformance import spec
+    from conformance.strategies import audio_bytes, audio_input
+
+    v2v = spec.get("modelslab.voice_to_voice")
+    data = audio_bytes(5.0, "wav", 16000)
+    out = suite.send(v2v, {"init_audio": audio_input(data, "base64", "wav"),
+                           "target_audio": audio_input(suite.voice("modelslab").reference, "base64", "wav"),
+                           "base64": True}, validate=True, wait=False)
+    if out.error is not None:
+        pytest.fail(f"could not submit a job to fetch: {out.describe()}")
+    return out.result.id
+
+
+def assert_check(result: checks.CheckResult) -> None:
+    assert result.passed, result.explain()
+
+
+def common_checks(ep: Endpoint, out: Outcome) -> None:
+    """Checks every answer must pass, whatever was sent."""
+    if out.status is None:
+        pytest.fail(f"no answer from {ep.id}: {out.describe()}")
+    assert_check(checks.not_a_server_error(out.status))
+    assert_check(checks.content_type_conformance(ep, out.status, out.content_type))
+    if "json" in out.content_type or out.status != 200:
+        assert_check(checks.response_schema_conformance(ep, out.status, out.body))
+
+
+def test_positive_data_acceptance(suite: Suite, endpoint: Endpoint) -> None:
+    """Requests that follow every documented rule are accepted, with documented bodies."""
+
+    @given(strategies.valid_requests(endpoint))
+    def run(params: dict[str, Any]) -> None:
+        out = suite.send(endpoint, prepare(suite, endpoint, params), validate=True)
+        common_checks(endpoint, out)
+        assert_check(checks.positive_data_acceptance(endpoint, out.status or 0, out.body, out.content_type))
+        assert out.error is None, out.describe()
+
+    run()
+
+
+def _negative_labels(ep: Endpoint) -> list[str]:
+    # Undocumented params are not an error the providers document (they ignore them): the clients
+    # flag them as likely typos, the suite does not expect a rejection.
+    return [lbl for lbl in strategies.rule_labels(ep) if not lbl.endswith(":unknown_parameter")]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "rule_label" in metafunc.fixturenames:
+        from conformance.suite.conftest import selected_endpoints
+
+        pairs = [(e, lbl) for e in selected_endpoints(metafunc.config) for lbl in _negative_labels(e)]
+        metafunc.parametrize(("endpoint", "rule_label"), pairs, ids=[f"{e.id}-{lbl}" for e, lbl in pairs])
+
+
+def test_negative_data_rejection(suite: Suite, endpoint: Endpoint, rule_label: str) -> None:
+    """A request that breaks one documented rule is rejected with the documented status and error shape."""
+
+    @_FEW
+    @given(strategies.invalid_requests(endpoint, rule_label))
+    def run(ex: strategies.InvalidRequest) -> None:
+        params = prepare(suite, endpoint, ex.params, keep=ex.param)
+        out = suite.send(endpoint, params, validate=False)
+        common_checks(endpoint, out)
+        names: tuple[str, ...] = ("invalid_request", "invalid_audio")
+        param = endpoint.param(ex.param.split(".")[0]) if ex.param and endpoint.has_param(
+            ex.param.split(".")[0]) else None
+        if param is not None and param.location == "path":
+            names += ("not_found",)  # a blank path segment is another URL
+        source = None
+        if param is not None:
+            source = next((c.source for c in param.constraints if c.key == ex.rule), param.source)
+        assert_check(checks.negative_data_rejection(endpoint, out.status or 0, out.body, rule=ex.label,
+                                                    source=source, names=names))
+
+    run()
+
+
+@pytest.mark.parametrize("case", ["missing", "wrong"])
+def test_ignored_auth(suite: Suite, endpoint: Endpoint, case: str) -> None:
+    """Without a key, or with a wrong one, the provider answers its documented auth error."""
+    if suite.target.kind == "live":
+        suite.target.skip_without_key(endpoint.provider_id)  # the valid request below still needs a real voice
+    params = prepare(suite, endpoint, valid_example(endpoint))
+    out = suite.send(endpoint, params, validate=False, key=None if case == "missing" else suite.wrong_key())
+    common_checks(endpoint, out)
+    assert_check(checks.ignored_auth(endpoint, out.status or 0, out.body, case=case))
+
+
+def valid_example(ep: Endpoint) -> dict[str, Any]:
+    """One valid request, the same every run (hypothesis' first, derandomized)."""
+    found: list[dict[str, Any]] = []
+
+    @settings(max_examples=1, database=None, derandomize=True, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(strategies.valid_requests(ep))
+    def pick(params: dict[str, Any]) -> None:
+        found.append(params)
+
+    pick()
+    return found[0]
