@@ -85,10 +85,7 @@ class Suite:
     def send(self, ep: Endpoint, params: dict[str, Any], *, validate: bool = False, key: str | None = "default",
              wait: bool = True) -> Outcome:
         """Call ``ep`` with logical ``params``; never raises for provider behaviour."""
-        if key is None:
-            client = self.client(ep.provider_id, key="")
-        else:
-            client = self.client(ep.provider_id, key=key)
+        client = self.client(ep.provider_id, key="" if key is None else key)
         self.serve_urls(params)
         out = Outcome()
         before = len(client.history) and client.history[-1]
