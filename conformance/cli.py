@@ -70,5 +70,20 @@ def serve(providers: tuple[str, ...], host: str, port: int, seed: int, keys: tup
     click.echo("voice-conformance simulator stopped")
 
 
+@main.command("spec")
+@click.option("--providers", "providers", multiple=True, metavar="IDS",
+              help="Only these providers (comma-separated or repeated); default: all.")
+def spec_command(providers: tuple[str, ...]) -> None:
+    """Print every documented rule the kit checks, with the document it comes from.
+
+    \b
+    Example:
+      voice-conformance spec --providers novita
+    """
+    from conformance.spec.describe import describe
+
+    click.echo(describe(_providers(providers)))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
