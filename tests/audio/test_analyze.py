@@ -145,12 +145,19 @@ def test_too_short_and_broken_audio_are_refused():
 
 
 def test_a_new_process_caches_numba_in_a_user_cache_dir(tmp_path):
-    code = ("import os; from conformance.audio import timing, corpus; "
-            "timing.timing_preservation((corpus.make_clip('en_kal', 1.0, 16000), 16000), "
-            "(corpus.make_clip('en_kal', 1.0, 16000), 16000)); print(os.environ['NUMBA_CACHE_DIR'])")
+    """The first heavy import points numba's cache at the user cache dir, so compiled code is reused."""
+    code = ("import os; from conformance.audio._env import need; need('librosa', 'test'); import numba\n"
+            "@numba.njit(cache=True)\ndef twice(x):\n    return 2 * x\n"
+            "assert twice(21) == 42; print(os.environ['NUMBA_CACHE_DIR'])")
+    module = tmp_path / "probe_numba_cache.py"
+    module.write_text(code)
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
-    env.update(XDG_CACHE_HOME=str(tmp_path), PYTHONPATH=os.getcwd())
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
-    cache = tmp_path / "voice-conformance" / "numba"
+    env.update(XDG_CACHE_HOME=str(tmp_path / "xdg"), PYTHONPATH=os.getcwd())
+    out = subprocess.run([sys.executable, str(module)], capture_output=True, text=True, check=True, env=env)
+    cache = tmp_path / "xdg" / "voice-conformance" / "numba"
     assert out.stdout.strip() == str(cache)
     assert any(p.suffix in (".nbi", ".nbc") for p in cache.rglob("*"))
+    kept = {k: v for k, v in env.items()}
+    kept["NUMBA_CACHE_DIR"] = str(tmp_path / "mine")
+    out = subprocess.run([sys.executable, str(module)], capture_output=True, text=True, check=True, env=kept)
+    assert out.stdout.strip() == str(tmp_path / "mine")  # a user's own setting wins
