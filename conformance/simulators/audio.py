@@ -188,13 +188,16 @@ def render(ref: Reference, duration: float, sr: int, *, seed: bytes | str | int,
            follow: tuple[np.ndarray, int] | None = None, pauses: bool = True) -> np.ndarray:
     """``duration`` seconds of speech in the voice of ``ref`` at ``sr`` Hz (float32 mono).
 
-    Voiced stretches of the reference (0.3–1.2 s) are picked by a generator seeded with ``seed`` and
-    joined with 10 ms cross-fades. ``follow=(samples, rate)`` gates the result with that input's
-    pauses (a voice changer keeps the input's timing); otherwise ``pauses`` puts short breaks
-    between phrases. Level: RMS at -20 dBFS, peaks under 0.95.
+    Without ``follow``: voiced stretches of the reference (0.3–1.2 s) are picked by a generator
+    seeded with ``seed`` and joined with 10 ms cross-fades, with short breaks between phrases
+    (``pauses``). With ``follow=(samples, rate)`` (a voice changer's input): see
+    :func:`render_following`, which keeps the input's timing, pauses and intonation.
+    Level: RMS at -20 dBFS, peaks under 0.95.
     """
     import numpy as np
 
+    if follow is not None:
+        return render_following(ref, follow[0], follow[1], duration, sr, seed=seed)
     n_out = max(1, round(duration * sr))
     y, runs = _at_rate(ref, sr)
     rng = _rng(seed)
@@ -219,14 +222,186 @@ def render(ref: Reference, duration: float, sr: int, *, seed: bytes | str | int,
         end = min(len(out), pos + length)
         out[pos:end] += piece[: end - pos]
         pos = end - fade
-        if pauses and follow is None:
+        if pauses:
             phrase_left -= 1
             if phrase_left == 0:
                 pos += int(rng.uniform(0.12, 0.3) * sr)
                 phrase_left = int(rng.integers(2, 5))
+    return normalize(out[:n_out])
+
+
+UNIT_S = 0.06  # unit length of the voice changer's unit selection (50 % overlap)
+HOP_S = 0.01  # F0 frame hop
+PITCH_TOLERANCE = 0.06  # log-F0 distance (about a semitone) within which a unit's continuation is kept
+SPECTRAL_SCALE = 2.0  # mean squared distance of normalised MFCCs worth one PITCH_TOLERANCE of pitch error
+CONTINUITY = 1.0  # extra cost of jumping to another place of the reference
+QUIET_MISMATCH = 2.0  # extra cost of a voiced reference unit where the input is unvoiced
+TIE_BREAK = 0.05  # seeded noise added to the candidates' costs
+REF_STEP = 1  # candidate units start every REF_STEP 10 ms frames
+MAX_BEND = 2 ** (3 / 12)  # a unit is re-pitched by at most three semitones (formants move with it)
+
+
+def _f0(y: np.ndarray, sr: int) -> np.ndarray:
+    """log-F0 every 10 ms (NaN where unvoiced): the kit's own YIN tracker."""
+    import numpy as np
+
+    from conformance.audio.analysis import f0_track
+
+    return np.log(f0_track(y, sr, hop_s=HOP_S))
+
+
+@lru_cache(maxsize=1)
+def _mel_dct() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hann window, mel filterbank (40 bands, 0–8 kHz, 512-point FFT at 16 kHz) and DCT-II matrix (19 × 40)."""
+    import numpy as np
+
+    n_fft, n_mels, sr = 512, 40, 16000
+    mel = lambda f: 2595 * np.log10(1 + f / 700)  # noqa: E731
+    hz = lambda m: 700 * (10 ** (m / 2595) - 1)  # noqa: E731
+    edges = hz(np.linspace(mel(0), mel(sr / 2), n_mels + 2))
+    bins = np.fft.rfftfreq(n_fft, 1 / sr)
+    lo, mid, hi = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    bank = np.maximum(0, np.minimum((bins - lo) / (mid - lo), (hi - bins) / (hi - mid)))
+    k = np.arange(n_mels)
+    dct = np.cos(np.pi / n_mels * (k[None, :] + 0.5) * np.arange(1, 20)[:, None])
+    return np.hanning(400).astype(np.float32), bank.astype(np.float32), dct.astype(np.float32)
+
+
+def _mfcc(y: np.ndarray, sr: int) -> np.ndarray:
+    """MFCCs 1–19 every 10 ms (16 kHz, 25 ms frames), normalised per file: frames × 19.
+
+    Per-file mean and variance normalisation takes the speaker out, so units are matched on
+    what is said rather than on who says it.
+    """
+    import numpy as np
+
+    x = resample(y, sr, 16000) if sr != 16000 else np.asarray(y, np.float32)
+    if len(x) < 400:
+        x = np.pad(x, (0, 400 - len(x)))
+    window, bank, dct = _mel_dct()
+    frames = np.lib.stride_tricks.sliding_window_view(x, 400)[::160] * window
+    power = np.abs(np.fft.rfft(frames, 512, axis=1)) ** 2
+    m = np.log(power @ bank.T + 1e-8) @ dct.T
+    return ((m - m.mean(axis=0)) / (m.std(axis=0) + 1e-6)).astype(np.float32)
+
+
+def _unit_spectra(m: np.ndarray, width: int) -> np.ndarray:
+    """For each start frame: the unit's MFCCs at its start, middle and end (pairs of frames averaged)."""
+    import numpy as np
+
+    n = max(1, len(m) - width)
+    pad = np.vstack([m, np.zeros((width + 2, m.shape[1]), np.float32)])
+    parts = [(pad[o: o + n] + pad[o + 1: o + 1 + n]) / 2 for o in (0, width // 2 - 1, width - 2)]
+    return np.hstack(parts)
+
+
+@lru_cache(maxsize=32)
+def _reference_units(ref: Reference) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate units of a reference, every other 10 ms frame: start frames, spectra, mean log-F0
+    (``inf`` where mostly unvoiced) and whether voiced."""
+    import numpy as np
+
+    width = round(UNIT_S / HOP_S)
+    spectra = _unit_spectra(_mfcc(ref.samples, ref.sample_rate), width)
+    mean, share = _unit_pitch(ref)
+    last = int((ref.duration - UNIT_S * MAX_BEND) / HOP_S)  # a unit read faster still fits
+    starts = np.arange(0, max(1, min(last, len(spectra), len(mean))), REF_STEP)
+    voiced = share[starts] >= 0.5
+    pitch = np.where(voiced, mean[starts], np.inf)
+    return starts, spectra[starts], pitch, voiced
+
+
+@lru_cache(maxsize=32)
+def _unit_pitch(ref: Reference) -> tuple[np.ndarray, np.ndarray]:
+    """Per 10 ms start position of the reference: mean log-F0 of the unit starting there, voiced share."""
+    import numpy as np
+
+    lf0 = _f0(ref.samples, ref.sample_rate)
+    width = round(UNIT_S / HOP_S)
+    voiced = ~np.isnan(lf0)
+    filled = np.where(voiced, lf0, 0.0)
+    csum = np.concatenate(([0.0], np.cumsum(filled)))
+    cnt = np.concatenate(([0], np.cumsum(voiced)))
+    n = max(1, len(lf0) - width)
+    counts = cnt[width: width + n] - cnt[:n]
+    mean = (csum[width: width + n] - csum[:n]) / np.maximum(counts, 1)
+    mean = np.where(counts > 0, mean, np.nan)
+    return mean, counts / width
+
+
+def render_following(ref: Reference, source: np.ndarray, source_sr: int, duration: float, sr: int, *,
+                     seed: bytes | str | int) -> np.ndarray:
+    """A voice changer: the input's timing, pauses and intonation, said in the voice of ``ref``.
+
+    Unit selection: the output is 60 ms units of the reference's own speech, overlap-added at 50 %.
+    For each unit of the input the reference unit is chosen that is closest in what is said
+    (speaker-normalised MFCCs) and in pitch (the input's log-F0 contour moved into the reference's
+    register and range), keeping on from the previous unit when that costs less than
+    ``CONTINUITY`` more; the chosen unit is then read up to three semitones faster or slower to land on
+    the wanted pitch. The seed breaks ties between equally good units. The input's pauses gate the
+    result, so its length and timing are kept.
+    """
+    import numpy as np
+
+    n_out = max(1, round(duration * sr))
+    y, _runs = _at_rate(ref, sr)
+    if len(y) < 2 * UNIT_S * MAX_BEND * sr:  # too little of the voice to choose from: plain splicing, gated
+        return normalize(render(ref, duration, sr, seed=seed) * voiced_gain(source, source_sr, n_out, sr))
+    starts, ref_spec, ref_pitch, ref_voiced = _reference_units(ref)
+    width = round(UNIT_S / HOP_S)
+    hop_frames = width // 2
+    unit_len = round(UNIT_S * sr)
+    step = unit_len // 2
+    n_units = -(-n_out // step)
+    src_lf0 = _f0(source, source_sr)
+    src_spec = _unit_spectra(_mfcc(source, source_sr), width)
+    # the input's pitch per unit (NaN where mostly unvoiced), moved into the reference's register and range
+    idx = np.arange(n_units) * hop_frames
+    padded = np.concatenate([src_lf0, np.full(width, np.nan)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, width)[np.minimum(idx, len(padded) - width)]
+    voiced_share = np.isfinite(windows).mean(axis=1)
+    sums = np.nansum(windows, axis=1)
+    src_pitch = np.where(voiced_share >= 0.5, sums / np.maximum(np.isfinite(windows).sum(axis=1), 1), np.nan)
+    finite_ref = ref_pitch[np.isfinite(ref_pitch)]
+    if np.isfinite(src_pitch).sum() > 2 and len(finite_ref) > 2:
+        src_centre, centre = float(np.nanmedian(src_pitch)), float(np.median(finite_ref))
+        scale = float(np.std(finite_ref)) / max(float(np.nanstd(src_pitch)), 1e-3)
+        want = centre + (src_pitch - src_centre) * scale
+    else:
+        want = np.full(n_units, np.nan)
+    # every unit's cost against every candidate, at once
+    a = src_spec[np.minimum(idx, len(src_spec) - 1)]
+    cost = ((a * a).sum(1)[:, None] + (ref_spec * ref_spec).sum(1)[None, :] - 2 * a @ ref_spec.T)
+    cost *= 1.0 / (a.shape[1] * SPECTRAL_SCALE)
+    voiced_units = np.isfinite(want)
+    with np.errstate(invalid="ignore"):
+        pitch_cost = np.abs(ref_pitch[None, :] - want[:, None]) / PITCH_TOLERANCE
+    cost += np.where(voiced_units[:, None], pitch_cost, np.where(ref_voiced, QUIET_MISMATCH, 0.0)[None, :])
+    cost[~np.isfinite(cost)] = np.inf
+    cost += _rng(seed).uniform(0, TIE_BREAK, size=cost.shape[1])[None, :]  # the seed picks among near-equals
+    best = np.argmin(cost, axis=1)
+    position = {int(p): i for i, p in enumerate(starts)}
+    window = np.hanning(unit_len + 1)[:-1].astype(np.float32)  # periodic: halves overlap-add to 1
+    out = np.zeros(n_out + unit_len, dtype=np.float32)
+    prev = -10**9
+    for u in range(n_units):
+        k = int(best[u])
+        cont = position.get(prev + hop_frames)
+        if cont is not None and cost[u, cont] - CONTINUITY <= cost[u, k]:
+            k = cont
+        j = int(starts[k])
+        begin = round(j * HOP_S * sr)
+        ratio = 1.0
+        if voiced_units[u] and ref_voiced[k]:
+            ratio = float(np.clip(np.exp(want[u] - ref_pitch[k]), 1 / MAX_BEND, MAX_BEND))
+        span = min(len(y) - begin, round(unit_len * ratio))
+        piece = y[begin: begin + span]
+        if span != unit_len:
+            piece = np.interp(np.arange(unit_len) * (span / unit_len), np.arange(span), piece)
+        out[u * step: u * step + unit_len] += piece * window
+        prev = j
     out = out[:n_out]
-    if follow is not None:
-        out *= voiced_gain(follow[0], follow[1], n_out, sr)
+    out *= voiced_gain(source, source_sr, n_out, sr)
     return normalize(out)
 
 

@@ -111,7 +111,13 @@ class RespxMount:
         return to_httpx(resp, request)
 
     def start(self) -> None:
+        """Register the routes; the latest simulator started answers first (nested ``simulate()``
+        blocks, or a test's own simulator inside a session-wide one, behave as expected)."""
         self.router.start()
+        mocker = self.router.Mocker
+        if mocker is not None and self.router in mocker.routers:
+            mocker.routers.remove(self.router)
+            mocker.routers.insert(0, self.router)
 
     def stop(self) -> None:
         self.router.stop(quiet=True)

@@ -114,3 +114,27 @@ def test_raw_g711_encoders_round_trip():
         assert len(data) == 8000
         back, _ = sf.read(io.BytesIO(data), format="RAW", subtype=codec.upper(), samplerate=8000, channels=1)
         assert np.corrcoef(back, y)[0, 1] > 0.99
+
+
+def test_the_innermost_simulator_answers_and_the_outer_one_comes_back():
+    import httpx
+
+    from conformance.simulators import simulate
+
+    url = "https://api.novita.ai/v3/minimax-voice-cloning"
+    with simulate("novita") as outer:
+        with simulate("novita") as inner:
+            httpx.post(url, json={}, headers={"Authorization": "Bearer k"})
+            assert (len(inner.calls), len(outer.calls)) == (1, 0)
+        httpx.post(url, json={}, headers={"Authorization": "Bearer k"})
+        assert (len(inner.calls), len(outer.calls)) == (1, 1)
+
+
+def test_sim_transport_answers_without_respx():
+    import httpx
+
+    sim = Simulator("novita")
+    with httpx.Client(transport=sim.transport(), base_url="http://anything.test") as client:
+        r = client.post("/v3/minimax-voice-cloning", json={}, headers={"Authorization": "Bearer k"})
+    assert r.status_code == 400 and r.json()["reason"] == "INVALID_REQUEST_BODY"
+    assert sim.calls[-1].endpoint_id == "novita.minimax_voice_cloning"

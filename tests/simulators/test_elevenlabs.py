@@ -108,6 +108,17 @@ def test_output_carries_the_timbre_of_the_voice_not_of_the_input(elevenlabs_simu
     assert speaker_similarity(out, target, backend="mfcc") > speaker_similarity(out, source, backend="mfcc") + 0.3
 
 
+def test_voice_changer_keeps_timing_and_intonation(elevenlabs_simulator):
+    from conformance.audio.timing import timing_preservation
+
+    source = speech_wav("en_librivox", 6.0)  # a real recording, with natural intonation
+    out = convert(audio=source, params={"output_format": "wav_16000"}).content
+    report = timing_preservation(source, out)
+    assert report.duration_ratio == pytest.approx(1.0, abs=0.01)
+    assert report.dtw_slope == pytest.approx(1.0, abs=0.1)
+    assert report.f0_correlation > 0.5
+
+
 def test_documented_headers_are_sent(elevenlabs_simulator):
     r = convert()
     for name in PROVIDER.response_headers:

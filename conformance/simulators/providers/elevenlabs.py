@@ -1,7 +1,8 @@
 """ElevenLabs simulator: the voice changer (speech-to-speech).
 
-The output keeps the input's length and pauses and carries the timbre of the fixture speaker behind
-the voice id; it is really encoded as ``output_format`` says (``spec.elevenlabs.parse_output_format``).
+The output keeps the input's length, pauses and intonation and carries the timbre of the fixture
+speaker behind the voice id (see :func:`conformance.simulators.audio.render_following`); it is
+really encoded as ``output_format`` says (``spec.elevenlabs.parse_output_format``).
 """
 
 from __future__ import annotations
