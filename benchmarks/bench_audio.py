@@ -77,7 +77,9 @@ def main() -> None:
         t_mos = best_of(lambda: predicted_mos(path), 1)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    print(f"audio checks on a {seconds:g} s, {sr} Hz mono WAV ({os.cpu_count()} cores)")
+    load = os.getloadavg()[0]
+    print(f"audio checks on a {seconds:g} s, {sr} Hz mono WAV ({os.cpu_count()} cores, load average {load:.1f}: "
+          "other processes share these cores, read the ratios to the baseline)")
     print(f"  baseline decode          {seconds / base:8.0f}× real time")
     rows = [("analyze", t_analyze, 300), ("speaker embedding", t_embed, 50), ("DNSMOS", t_mos, 20)]
     for name, t, target in rows:

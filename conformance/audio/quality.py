@@ -68,7 +68,7 @@ def _dnsmos_sessions() -> tuple[Any, Any]:
     spec = importlib.util.find_spec("speechmos")  # only its model files: importing it pulls requests
     if spec is None or not spec.submodule_search_locations:
         need("speechmos", "predicted_mos()")  # raises MissingExtraError naming the extra
-    folder = os.path.join(list(spec.submodule_search_locations)[0], "dnsmos_models")  # type: ignore[union-attr]
+    folder = os.path.join(next(iter(spec.submodule_search_locations)), "dnsmos_models")  # type: ignore[union-attr]
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = min(2, os.cpu_count() or 1)
     opts.log_severity_level = 3
