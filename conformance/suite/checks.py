@@ -187,3 +187,121 @@ def positive_data_acceptance(ep: Endpoint, status: int, body: bytes, content_typ
         return _fail("positive_data_acceptance", f"valid request answered with an error body: {json.dumps(data)[:200]}",
                      measured={**measured, "body_status": data.get("status")}, expected={"status": 200})
     return _ok("positive_data_acceptance", "accepted", measured=measured, expected={"status": 200})
+
+
+# ---------------------------------------------------------------------------------------------
+# audio checks (the audio stack loads on first use)
+# ---------------------------------------------------------------------------------------------
+
+
+def output_format_conformance(audio: Any, fmt: Any, *, min_bandwidth_share: float = 0.5) -> CheckResult:
+    """The bytes really are ``fmt``'s codec and sample rate, and carry the bandwidth that rate promises.
+
+    The header must agree (containers); headerless formats are read at the promised rate. The
+    effective bandwidth catches audio made at a lower rate and declared at a higher one; it is not
+    asked of MP3 under 64 kbps, whose encoder low-passes by design.
+    """
+    from conformance.audio import analyze
+
+    name = "output_format_conformance"
+    expected = {"container": fmt.container, "sample_rate": fmt.sample_rate, "codec": fmt.codec}
+    measured = {"container": getattr(audio, "format", None), "sample_rate": getattr(audio, "sample_rate", None),
+                "codec": getattr(audio, "codec", None)}
+    src = f"seed 003: output_format {fmt.name} (codec_samplerate_bitrate)"
+    if measured["container"] != fmt.container or measured["sample_rate"] != fmt.sample_rate:
+        return _fail(name, f"asked for {fmt.name}, got {measured}", measured=measured, expected=expected, source=src)
+    report = analyze(audio)
+    measured.update(bandwidth_hz=round(report.bandwidth_hz), duration_s=round(report.duration_s, 3))
+    lossy_low = fmt.codec == "mp3" and (fmt.bitrate_kbps or 0) < 64
+    if fmt.sample_rate >= 16000 and not lossy_low:
+        need = min_bandwidth_share * fmt.sample_rate / 2
+        expected["bandwidth_hz"] = f">= {need:.0f}"
+        if report.bandwidth_hz < need:
+            return _fail(name, f"{fmt.name}: effective bandwidth {report.bandwidth_hz:.0f} Hz is under "
+                               f"{need:.0f} Hz: the audio was made at a lower rate than declared",
+                         measured=measured, expected=expected, source=src)
+    return _ok(name, f"{fmt.name} as promised", measured=measured, expected=expected, source=src)
+
+
+def duration_conformance(audio: Any, *, source_seconds: float | None, tolerance: float = 0.05,
+                         min_seconds: float = 0.5, max_seconds: float = 600.0) -> CheckResult:
+    """A voice changer keeps its input's length; any output is at least ``min_seconds`` of audio."""
+    from conformance.audio import analyze
+
+    name = "duration_conformance"
+    d = analyze(audio).duration_s
+    measured = {"duration_s": round(d, 3)}
+    if source_seconds is not None:
+        slack = source_seconds * tolerance + 0.1
+        expected = {"duration_s": f"{source_seconds} ± {slack:.2f}"}
+        if abs(d - source_seconds) > slack:
+            return _fail(name, f"output lasts {d:.2f} s for {source_seconds:.2f} s of input", measured=measured,
+                         expected=expected, rule="a voice changer keeps the input's timing",
+                         source="seed 003: maintain full control over emotion, timing and delivery")
+        return _ok(name, f"{d:.2f} s", measured=measured, expected=expected)
+    expected = {"duration_s": f"{min_seconds}–{max_seconds}"}
+    if not min_seconds <= d <= max_seconds:
+        return _fail(name, f"output lasts {d:.2f} s", measured=measured, expected=expected)
+    return _ok(name, f"{d:.2f} s", measured=measured, expected=expected)
+
+
+def audio_not_silent(audio: Any, *, max_silence_ratio: float = 0.8) -> CheckResult:
+    from conformance.audio import analyze
+
+    r = analyze(audio)
+    measured = {"silence_ratio": round(r.silence_ratio, 3), "peak_dbfs": round(r.peak_dbfs, 1)}
+    expected = {"silence_ratio": f"<= {max_silence_ratio}"}
+    if r.silence_ratio > max_silence_ratio:
+        return _fail("audio_not_silent", f"{r.silence_ratio:.0%} of the output is silence", measured=measured,
+                     expected=expected)
+    return _ok("audio_not_silent", "speech present", measured=measured, expected=expected)
+
+
+def speaker_verification(audio: Any, reference: Any, *, threshold: float | None = None) -> CheckResult:
+    from conformance.audio import verify_speaker
+
+    v = verify_speaker(audio, reference, threshold=threshold)
+    measured = {"cosine": round(v.cosine, 3), "score": round(v.score, 2), "backend": v.backend}
+    expected = {"score": f">= {v.threshold}"}
+    if not v.same_speaker:
+        return _fail("speaker_verification", f"the output is not the target voice (S-norm score {v.score:.2f} "
+                                             f"< {v.threshold})", measured=measured, expected=expected)
+    return _ok("speaker_verification", "same speaker", measured=measured, expected=expected)
+
+
+def predicted_mos_floor(audio: Any, *, floor: float) -> CheckResult:
+    from conformance.audio import predicted_mos
+
+    m = predicted_mos(audio)
+    measured = {"ovrl": round(m.ovrl, 2), "sig": round(m.sig, 2), "bak": round(m.bak, 2)}
+    expected = {"ovrl": f">= {floor}"}
+    if m.ovrl < floor:
+        return _fail("predicted_mos_floor", f"DNSMOS OVRL {m.ovrl:.2f} under {floor}", measured=measured,
+                     expected=expected)
+    return _ok("predicted_mos_floor", f"OVRL {m.ovrl:.2f}", measured=measured, expected=expected)
+
+
+def intelligibility(audio: Any, text: str, *, wer_ceiling: float) -> CheckResult:
+    from conformance.audio import intelligibility as measure
+
+    r = measure(audio, text)
+    measured = {"wer": round(r.wer, 3), "transcript": r.transcript}
+    expected = {"wer": f"<= {wer_ceiling}", "text": r.reference}
+    if r.wer > wer_ceiling:
+        return _fail("intelligibility", f"WER {r.wer:.2f} over {wer_ceiling}", measured=measured, expected=expected)
+    return _ok("intelligibility", f"WER {r.wer:.2f}", measured=measured, expected=expected)
+
+
+def timing_preservation(source: Any, audio: Any, *, slope_tolerance: float = 0.15,
+                        ratio_tolerance: float = 0.05) -> CheckResult:
+    from conformance.audio import timing_preservation as measure
+
+    t = measure(source, audio)
+    measured = {"duration_ratio": round(t.duration_ratio, 3), "dtw_slope": round(t.dtw_slope, 3),
+                "f0_correlation": None if t.f0_correlation is None else round(t.f0_correlation, 3)}
+    expected = {"duration_ratio": f"1 ± {ratio_tolerance}", "dtw_slope": f"1 ± {slope_tolerance}"}
+    if abs(t.duration_ratio - 1) > ratio_tolerance + 0.1 / max(t.source_duration_s, 0.1) or \
+            abs(t.dtw_slope - 1) > slope_tolerance:
+        return _fail("timing_preservation", "the conversion does not keep the input's timing", measured=measured,
+                     expected=expected, source="seed 003: maintain full control over emotion, timing and delivery")
+    return _ok("timing_preservation", "timing kept", measured=measured, expected=expected)

@@ -123,7 +123,7 @@ class Suite:
         if provider_id not in self._voices:
             from conformance.strategies import audio_bytes
 
-            speaker = {"elevenlabs": "en_slt", "modelslab": "cs_machac"}.get(provider_id, "en_slt")
+            speaker = {"elevenlabs": "en_slt", "modelslab": "en_alsa"}.get(provider_id, "en_slt")
             voice_id = f"conformance-{speaker}"
             if self.sim is not None:
                 self.sim.add_voice(provider_id, voice_id, speaker=speaker)
@@ -148,12 +148,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         eps = selected_endpoints(metafunc.config)
         marker = metafunc.definition.get_closest_marker("endpoints")
         if marker is not None:
-            eps = [e for e in eps if marker.args[0](e)]
+            eps = [e for e in eps if e.id in marker.args]
         metafunc.parametrize("endpoint", eps, ids=[e.id for e in eps])
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "endpoints(predicate): only endpoints for which predicate(endpoint) holds")
+    config.addinivalue_line("markers", "endpoints(*ids): run the test only for these endpoint ids")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
