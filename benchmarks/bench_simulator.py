@@ -95,12 +95,15 @@ def synthesis(seconds: float, rounds: int) -> None:
     print(f"  slowest format: {min(ratios, key=ratios.__getitem__)} at {min(ratios.values()):.0f}×")
 
     ref = audio.speaker_reference("cs_machac")
+    source = (corpus.make_clip("en_kal", seconds, 16000), 16000)
     render = best_per_call(lambda: audio.render(ref, seconds, 44100, seed=b"bench"), 1, rounds)
+    follow = best_per_call(lambda: audio.render(ref, seconds, 44100, seed=b"bench", follow=source), 1, rounds)
     y = audio.render(ref, seconds, 44100, seed=b"bench")
     mp3 = best_per_call(lambda: audio.encode(y, 44100, "mp3", bitrate_kbps=128), 1, rounds)
     y48 = audio.render(ref, seconds, 48000, seed=b"bench")
     ogg = best_per_call(lambda: audio.encode(y48, 48000, "opus", bitrate_kbps=64), 1, rounds)
-    print(f"  render only (44.1 kHz)                    {seconds / render:8.0f}×")
+    print(f"  render only, from text (44.1 kHz)         {seconds / render:8.0f}×")
+    print(f"  render only, voice changer (44.1 kHz)     {seconds / follow:8.0f}×")
     print(f"  MP3 128 kbps encode only (lameenc)        {seconds / mp3:8.0f}×")
     print(f"  Opus 64 kbps encode only ({'libopus' if _has_opus() else 'libsndfile'})       {seconds / ogg:8.0f}×")
 

@@ -15,8 +15,10 @@ numpy, soundfile and lameenc are imported inside the functions that need them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import math
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -233,7 +235,7 @@ def render(ref: Reference, duration: float, sr: int, *, seed: bytes | str | int,
 UNIT_S = 0.06  # unit length of the voice changer's unit selection (50 % overlap)
 HOP_S = 0.01  # F0 frame hop
 PITCH_TOLERANCE = 0.06  # log-F0 distance (about a semitone) within which a unit's continuation is kept
-SPECTRAL_SCALE = 2.0  # mean squared distance of normalised MFCCs worth one PITCH_TOLERANCE of pitch error
+SPECTRAL_SCALE = 4.0  # mean squared distance of normalised MFCCs worth one PITCH_TOLERANCE of pitch error
 CONTINUITY = 1.0  # extra cost of jumping to another place of the reference
 QUIET_MISMATCH = 2.0  # extra cost of a voiced reference unit where the input is unvoiced
 TIE_BREAK = 0.05  # seeded noise added to the candidates' costs
@@ -282,7 +284,7 @@ def _mfcc(y: np.ndarray, sr: int) -> np.ndarray:
     frames = np.lib.stride_tricks.sliding_window_view(x, 400)[::160] * window
     power = np.abs(np.fft.rfft(frames, 512, axis=1)) ** 2
     m = np.log(power @ bank.T + 1e-8) @ dct.T
-    return ((m - m.mean(axis=0)) / (m.std(axis=0) + 1e-6)).astype(np.float32)
+    return ((m - m.mean(axis=0)) / (m.std(axis=0) + 1e-6)).astype(np.float32)  # noqa: RUF100
 
 
 def _unit_spectra(m: np.ndarray, width: int) -> np.ndarray:
@@ -329,8 +331,34 @@ def _unit_pitch(ref: Reference) -> tuple[np.ndarray, np.ndarray]:
     return mean, counts / width
 
 
+@lru_cache(maxsize=1)
+def _blas_controller() -> object | None:
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - threadpoolctl comes with the audio extra
+        return None
+    return ThreadpoolController()
+
+
+def one_blas_thread() -> contextlib.AbstractContextManager[object]:
+    """Small matrix products run faster on one BLAS thread than on a pool that other processes
+    (or the server's other requests) keep busy; this keeps synthesis time steady."""
+    controller = _blas_controller()
+    if controller is None:  # pragma: no cover
+        return contextlib.nullcontext()
+    return controller.limit(limits=1, user_api="blas")  # type: ignore[attr-defined]
+
+
 def render_following(ref: Reference, source: np.ndarray, source_sr: int, duration: float, sr: int, *,
                      seed: bytes | str | int) -> np.ndarray:
+    """A voice changer: the input's timing, pauses and intonation, said in the voice of ``ref``
+    (see :func:`_render_following`)."""
+    with one_blas_thread():
+        return _render_following(ref, source, source_sr, duration, sr, seed=seed)
+
+
+def _render_following(ref: Reference, source: np.ndarray, source_sr: int, duration: float, sr: int, *,
+                      seed: bytes | str | int) -> np.ndarray:
     """A voice changer: the input's timing, pauses and intonation, said in the voice of ``ref``.
 
     Unit selection: the output is 60 ms units of the reference's own speech, overlap-added at 50 %.
@@ -350,8 +378,8 @@ def render_following(ref: Reference, source: np.ndarray, source_sr: int, duratio
     starts, ref_spec, ref_pitch, ref_voiced = _reference_units(ref)
     width = round(UNIT_S / HOP_S)
     hop_frames = width // 2
-    unit_len = round(UNIT_S * sr)
-    step = unit_len // 2
+    step = round(UNIT_S * sr / 2)
+    unit_len = 2 * step
     n_units = -(-n_out // step)
     src_lf0 = _f0(source, source_sr)
     src_spec = _unit_spectra(_mfcc(source, source_sr), width)
@@ -371,35 +399,44 @@ def render_following(ref: Reference, source: np.ndarray, source_sr: int, duratio
         want = np.full(n_units, np.nan)
     # every unit's cost against every candidate, at once
     a = src_spec[np.minimum(idx, len(src_spec) - 1)]
-    cost = ((a * a).sum(1)[:, None] + (ref_spec * ref_spec).sum(1)[None, :] - 2 * a @ ref_spec.T)
-    cost *= 1.0 / (a.shape[1] * SPECTRAL_SCALE)
+    norm = np.float32(1.0 / (a.shape[1] * SPECTRAL_SCALE))
+    cost = a @ (ref_spec.T * (-2 * norm))
+    cost += (a * a).sum(1)[:, None] * norm
+    # per-candidate terms: its spectral norm, the seeded tie-break, and (for unvoiced input) its voicing
+    base = (ref_spec * ref_spec).sum(1) * norm + _rng(seed).uniform(0, TIE_BREAK, size=len(starts))
+    cost += base.astype(np.float32)[None, :]
     voiced_units = np.isfinite(want)
-    with np.errstate(invalid="ignore"):
-        pitch_cost = np.abs(ref_pitch[None, :] - want[:, None]) / PITCH_TOLERANCE
-    cost += np.where(voiced_units[:, None], pitch_cost, np.where(ref_voiced, QUIET_MISMATCH, 0.0)[None, :])
-    cost[~np.isfinite(cost)] = np.inf
-    cost += _rng(seed).uniform(0, TIE_BREAK, size=cost.shape[1])[None, :]  # the seed picks among near-equals
+    pitch_ref = np.where(np.isfinite(ref_pitch), ref_pitch, 1e3).astype(np.float32) / np.float32(PITCH_TOLERANCE)
+    wanted = (np.where(voiced_units, want, 0.0) / PITCH_TOLERANCE).astype(np.float32)
+    cost[voiced_units] += np.abs(pitch_ref[None, :] - wanted[voiced_units, None])
+    cost[~voiced_units] += np.where(ref_voiced, np.float32(QUIET_MISMATCH), np.float32(0))[None, :]
     best = np.argmin(cost, axis=1)
+    # keep on from the previous unit when that costs at most CONTINUITY more (sequential, scalars only)
     position = {int(p): i for i, p in enumerate(starts)}
-    window = np.hanning(unit_len + 1)[:-1].astype(np.float32)  # periodic: halves overlap-add to 1
-    out = np.zeros(n_out + unit_len, dtype=np.float32)
+    chosen = np.empty(n_units, dtype=np.int64)
     prev = -10**9
     for u in range(n_units):
         k = int(best[u])
         cont = position.get(prev + hop_frames)
         if cont is not None and cost[u, cont] - CONTINUITY <= cost[u, k]:
             k = cont
-        j = int(starts[k])
-        begin = round(j * HOP_S * sr)
+        chosen[u] = k
+        prev = int(starts[k])
+    # each unit is read up to MAX_BEND times faster or slower, to land on the wanted pitch
+    window = np.hanning(unit_len + 1)[:-1].astype(np.float32)  # periodic: halves overlap-add to 1
+    grid = np.arange(math.ceil(unit_len * MAX_BEND) + 1, dtype=np.float64)
+    out = np.zeros((n_units + 1) * step, dtype=np.float32)
+    for u in range(n_units):
+        k = int(chosen[u])
+        begin = round(int(starts[k]) * HOP_S * sr)
         ratio = 1.0
         if voiced_units[u] and ref_voiced[k]:
-            ratio = float(np.clip(np.exp(want[u] - ref_pitch[k]), 1 / MAX_BEND, MAX_BEND))
+            ratio = min(MAX_BEND, max(1 / MAX_BEND, math.exp(float(want[u]) - float(ref_pitch[k]))))
         span = min(len(y) - begin, round(unit_len * ratio))
         piece = y[begin: begin + span]
         if span != unit_len:
-            piece = np.interp(np.arange(unit_len) * (span / unit_len), np.arange(span), piece)
+            piece = np.interp(grid[:unit_len] * (span / unit_len), grid[:span], piece)
         out[u * step: u * step + unit_len] += piece * window
-        prev = j
     out = out[:n_out]
     out *= voiced_gain(source, source_sr, n_out, sr)
     return normalize(out)
