@@ -85,5 +85,36 @@ def spec_command(providers: tuple[str, ...]) -> None:
     click.echo(describe(_providers(providers)))
 
 
+@main.group("report")
+def report_group() -> None:
+    """Conformance reports: merge JSON Lines results and render the HTML."""
+
+
+@report_group.command("merge")
+@click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", "output", default="reports/conformance.html", show_default=True,
+              type=click.Path(dir_okay=False), help="The HTML report; the merged results go beside it (.jsonl).")
+def report_merge(shards: tuple[str, ...], output: str) -> None:
+    """Merge results files (JSON Lines) of separate runs or CI jobs into one report.
+
+    \b
+    Example:
+      voice-conformance report merge job1/conformance.jsonl job2/conformance.jsonl -o out.html
+    """
+    from pathlib import Path
+
+    from conformance.report.records import merge_files
+    from conformance.report.render import write_report
+
+    html = Path(output)
+    jsonl = html.with_suffix(".jsonl")
+    try:
+        n = merge_files(shards, jsonl)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    write_report([jsonl], html)
+    click.echo(f"merged {n} lines from {len(shards)} file(s): {html} (results: {jsonl})")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,217 @@
+"""pytest hooks of the report: one result record per test, merged at session end into JSON Lines
+and rendered into one HTML file (``--conformance-report``, default ``reports/conformance.html``).
+
+Each process (the controller, or every pytest-xdist worker) appends its records to its own shard;
+the controller merges the shards into ``conformance.jsonl`` beside the HTML when the session ends.
+Importing this module stays light: Jinja2 and the audio stack load when a report is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+import secrets as _secrets
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DEFAULT_REPORT = "reports/conformance.html"
+SHARD_DIR = ".conformance-shards"
+SIDECAR_DIR = "conformance-audio"
+_FIELDS = pytest.StashKey[dict[str, Any]]()
+_PHASES = pytest.StashKey[dict[str, pytest.TestReport]]()
+_MARKERS = {
+    "provider(id)": "the provider a test talks to (elevenlabs, modelslab, novita, faseeh)",
+    "endpoint(id)": "the endpoint a test checks, e.g. elevenlabs.speech_to_speech",
+    "check(name)": "the conformance check, e.g. negative_data_rejection",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance-report", "voice-conformance report")
+    group.addoption("--conformance-report", default=DEFAULT_REPORT, metavar="PATH",
+                    help=f"write the HTML conformance report here, with its JSON Lines results beside it "
+                         f"(default {DEFAULT_REPORT}; '' disables both)")
+    group.addoption("--conformance-report-audio", default="inline", choices=("inline", "sidecar"),
+                    help="audio in the report: inline (base64 Ogg/Opus, one self-contained file; default) or "
+                         f"sidecar (files in {SIDECAR_DIR}/ beside the report)")
+
+
+def _option(config: pytest.Config, name: str, default: Any = None) -> Any:
+    try:
+        return config.getoption(name, default)
+    except ValueError:
+        return default
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for marker, text in _MARKERS.items():
+        config.addinivalue_line("markers", f"{marker}: {text}")
+    path = _option(config, "--conformance-report", DEFAULT_REPORT)
+    if not path:
+        return
+    worker_input = getattr(config, "workerinput", None)
+    html = Path(path)
+    if worker_input is not None and worker_input.get("conformance_report"):
+        html = Path(worker_input["conformance_report"])
+    elif not html.is_absolute():
+        html = config.invocation_params.dir / html
+    run_id = (worker_input or {}).get("conformance_run_id") or \
+        time.strftime("%Y%m%dT%H%M%S") + "-" + _secrets.token_hex(3)
+    session = ReportSession(config, html, run_id, worker=(worker_input or {}).get("workerid", "main"))
+    config.stash[_SESSION] = session
+    config.pluginmanager.register(session, "conformance-report-session")
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(session), "conformance-report-xdist")
+
+
+class _XdistHooks:
+    def __init__(self, session: ReportSession):
+        self.session = session
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["conformance_run_id"] = self.session.run_id
+        node.workerinput["conformance_report"] = str(self.session.html)
+
+
+class ReportSession:
+    """The report's state in one process: where records go and how they are finished."""
+
+    def __init__(self, config: pytest.Config, html: Path, run_id: str, worker: str):
+        self.config = config
+        self.html = html
+        self.jsonl = html.with_suffix(".jsonl")
+        self.run_id = run_id
+        self.worker = worker
+        self.is_worker = hasattr(config, "workerinput")
+        self.shards = html.parent / SHARD_DIR / run_id
+        self.sidecar = html.parent / SIDECAR_DIR if _option(config, "--conformance-report-audio") == "sidecar" \
+            else None
+        self.started = time.time()
+        self.target = str(_option(config, "--conformance-target", None) or "") or None
+        self._writer: Any = None
+        self.written: Path | None = None
+
+    @property
+    def writer(self) -> Any:
+        if self._writer is None:
+            from conformance.report.records import RecordWriter
+
+            self._writer = RecordWriter(self.shards / f"{self.worker}.jsonl")
+        return self._writer
+
+    # -- one record per test ---------------------------------------------------------------
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+        outcome = yield
+        report: pytest.TestReport = outcome.get_result()
+        phases = item.stash.setdefault(_PHASES, {})
+        phases[report.when] = report
+        if report.when == "teardown":
+            try:
+                self.write_item(item, phases)
+            finally:
+                item.stash[_PHASES] = {}
+
+    def write_item(self, item: pytest.Item, phases: dict[str, pytest.TestReport]) -> None:
+        from conformance.report.records import build_record, env_secrets
+
+        outcome, failure = _outcome(phases)
+        fields = item.stash.get(_FIELDS, {})
+
+        def marker(name: str) -> str | None:
+            m = item.get_closest_marker(name)
+            return str(m.args[0]) if m is not None and m.args else None
+
+        record = build_record(
+            fields, secrets=env_secrets(), sidecar_dir=self.sidecar,
+            nodeid=item.nodeid, outcome=outcome, run_id=self.run_id, provider=marker("provider"),
+            endpoint=marker("endpoint"), check=marker("check") or getattr(item, "originalname", item.name),
+            target=self.target, duration=round(sum(r.duration for r in phases.values()), 6), failure=failure,
+            worker=self.worker)
+        self.writer.write(record)
+
+    # -- the end of the session --------------------------------------------------------------
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.is_worker:
+            return
+        from conformance.report.records import RecordWriter, merge_files
+        from conformance.report.render import write_report
+
+        RecordWriter(self.shards / "run.jsonl").write(self.describe_run())
+        shards = sorted(self.shards.glob("*.jsonl"))
+        merge_files(shards, self.jsonl)
+        shutil.rmtree(self.shards, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            self.shards.parent.rmdir()
+        self.written = write_report([self.jsonl], self.html)
+
+    def describe_run(self) -> dict[str, Any]:
+        import importlib.metadata as md
+
+        versions = {"python": platform.python_version(), "pytest": pytest.__version__}
+        for dist in ("voice-conformance", "pytest-xdist"):
+            with contextlib.suppress(md.PackageNotFoundError):
+                versions[dist] = md.version(dist)
+        seed = _option(self.config, "--conformance-seed", None)
+        return {"kind": "run", "run_id": self.run_id, "target": self.target,
+                "seed": seed if isinstance(seed, int) else None, "started": self.started,
+                "duration": round(time.time() - self.started, 3), "versions": versions,
+                "platform": platform.platform(), "args": [str(a) for a in self.config.invocation_params.args]}
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.written is not None:
+            terminalreporter.write_sep("-", f"conformance report: {self.written} (results: {self.jsonl})")
+
+
+_SESSION = pytest.StashKey[ReportSession]()
+
+
+def _outcome(phases: dict[str, pytest.TestReport]) -> tuple[str, str | None]:
+    """pass | fail | skip | error, and the failure or skip text, from the setup/call/teardown reports."""
+    setup, call, teardown = phases.get("setup"), phases.get("call"), phases.get("teardown")
+    if setup is not None and setup.failed:
+        return "error", setup.longreprtext
+    if setup is not None and setup.skipped:
+        return "skip", _skip_reason(setup)
+    if call is not None and call.failed:
+        return "fail", call.longreprtext
+    if call is not None and call.skipped:
+        return "skip", _skip_reason(call)
+    if teardown is not None and teardown.failed:
+        return "error", teardown.longreprtext
+    return "pass", None
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    if hasattr(report, "wasxfail"):
+        return f"xfail: {report.wasxfail}"
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return report.longreprtext
+
+
+@pytest.fixture
+def conformance_record(request: pytest.FixtureRequest) -> Callable[..., None]:
+    """``record(measured=..., expected=..., rule=..., audio={"output": wav_bytes}, ...)`` adds to this test's record."""
+    fields: dict[str, Any] = request.node.stash.setdefault(_FIELDS, {})
+
+    def record(**values: Any) -> None:
+        for key, value in values.items():
+            if key in ("measured", "expected", "latency", "audio", "extra") and isinstance(value, dict):
+                fields.setdefault(key, {}).update(value)
+            else:
+                fields[key] = value
+
+    return record
+
+
+__all__ = ["ReportSession", "conformance_record"]

@@ -1,0 +1,339 @@
+"""The results model: one :class:`Record` per check, written as JSON Lines, merged across processes.
+
+A record is the only thing the report reads. It carries what the check measured and expected, the
+rule and its source, masked request/response excerpts, latency and compressed audio artifacts
+(Ogg/Opus, base64 inline or in sidecar files) with their waveform and spectrogram pictures made
+when the record is written. The JSON Schema is ``record.schema.json`` beside this module.
+
+    writer = RecordWriter("reports/conformance.jsonl")
+    writer.write(Record(nodeid="t.py::test_x", outcome="pass", provider="novita", check="x"))
+    records = read_records(["reports/conformance.jsonl"])
+
+Importing this module pulls in no audio stack: numpy and soundfile load when audio is encoded.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+SCHEMA_ID = "voice-conformance/record/1"
+OUTCOMES = ("pass", "fail", "skip", "error")
+AUDIO_ROLES = ("input", "reference", "output")
+OPUS_MIME = "audio/ogg; codecs=opus"
+OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
+MAX_EXCERPT = 4000  # characters kept of a request/response excerpt
+MAX_CLIP_SECONDS = 30.0  # audio kept per clip in the report
+MASK = "***"
+
+# Header names whose values are credentials, and JSON body fields that carry an API key.
+SECRET_HEADERS = ("xi-api-key", "x-api-key", "authorization", "api-key", "proxy-authorization")
+SECRET_FIELDS = ("key", "api_key", "apikey", "token", "access_token")
+
+
+# ---------------------------------------------------------------------------------------------
+# secrets
+# ---------------------------------------------------------------------------------------------
+
+_HEADER_RE = re.compile(
+    r"(?im)^([ \t>]*(?:" + "|".join(re.escape(h) for h in SECRET_HEADERS) + r")[ \t]*:[ \t]*)(\S[^\r\n]*?)[ \t]*$")
+_INLINE_HEADER_RE = re.compile(
+    r"(?i)([\"'](?:" + "|".join(re.escape(h) for h in SECRET_HEADERS) + r")[\"']\s*:\s*[\"'])([^\"']*)([\"'])")
+_JSON_FIELD_RE = re.compile(
+    r"(?i)([\"'](?:" + "|".join(re.escape(f) for f in SECRET_FIELDS) + r")[\"']\s*:\s*[\"'])([^\"']*)([\"'])")
+_QUERY_RE = re.compile(r"(?i)([?&](?:" + "|".join(re.escape(f) for f in SECRET_FIELDS) + r")=)([^&\s#\"']+)")
+
+
+def env_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
+    """API keys present in the environment (``*_API_KEY`` variables), to be masked wherever they appear."""
+    env = os.environ if environ is None else environ
+    return [v for k, v in env.items() if k.upper().endswith(("_API_KEY", "_TOKEN")) and len(v) >= 4]
+
+
+def mask_excerpt(text: Any, secrets: Iterable[str] = ()) -> str:
+    """``text`` with credentials replaced by ``***``.
+
+    Masks every occurrence of the given ``secrets``, the values of credential headers
+    (``xi-api-key``, ``x-api-key``, ``authorization``…, as ``Name: value`` lines or JSON/dict items),
+    JSON body fields such as ``"key"`` and query parameters such as ``?key=``. Bytes are decoded
+    as UTF-8 (replacing errors); mappings are shown as JSON.
+
+    >>> mask_excerpt('xi-api-key: sk_123\\n{"key": "abc", "text": "hi"}')
+    'xi-api-key: ***\\n{"key": "***", "text": "hi"}'
+    """
+    if text is None:
+        return ""
+    if isinstance(text, bytes | bytearray):
+        text = bytes(text).decode("utf-8", "replace")
+    elif isinstance(text, Mapping):
+        text = json.dumps(dict(text), indent=1, default=str, ensure_ascii=False)
+    elif not isinstance(text, str):
+        text = str(text)
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    text = _HEADER_RE.sub(lambda m: m.group(1) + MASK, text)
+    text = _INLINE_HEADER_RE.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+    text = _JSON_FIELD_RE.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+    text = _QUERY_RE.sub(lambda m: m.group(1) + MASK, text)
+    return text
+
+
+def _excerpt(value: Any, secrets: Iterable[str]) -> str:
+    text = mask_excerpt(value, secrets)
+    if len(text) > MAX_EXCERPT:
+        text = text[:MAX_EXCERPT] + f"\n… ({len(text) - MAX_EXCERPT} more characters)"
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# audio artifacts
+# ---------------------------------------------------------------------------------------------
+
+
+def _decode(audio: Any) -> tuple[Any, int]:
+    """Mono float32 samples and rate from bytes (any format soundfile reads, MP3 included) or ``(samples, sr)``."""
+    import numpy as np
+
+    if isinstance(audio, tuple) and len(audio) == 2:
+        samples, sr = np.asarray(audio[0], dtype=np.float32), int(audio[1])
+    else:
+        import soundfile as sf
+
+        samples, sr = sf.read(io.BytesIO(bytes(audio)), dtype="float32", always_2d=False)
+    if samples.ndim > 1:
+        samples = samples.mean(axis=1)
+    return samples, sr
+
+
+def _to_opus_rate(samples: Any, sr: int) -> tuple[Any, int]:
+    import numpy as np
+
+    if sr in OPUS_RATES:
+        return samples, sr
+    target = min((r for r in OPUS_RATES if r >= sr), default=48000)
+    n = round(samples.size * target / sr)
+    return np.interp(np.linspace(0, samples.size - 1, n), np.arange(samples.size), samples).astype(np.float32), target
+
+
+def encode_audio(audio: Any, *, sidecar_dir: Path | None = None) -> dict[str, Any]:
+    """One audio artifact of a record: Ogg/Opus (mono, ≤ 30 s) plus waveform/spectrogram PNGs and levels.
+
+    ``audio`` is encoded bytes (WAV, FLAC, MP3, Ogg…) or ``(samples, sample_rate)``. The Opus data
+    is base64 inline (``data``) or, with ``sidecar_dir``, a file there named by its sha256 (``path``).
+    Audio that cannot be decoded is kept as a note (``error``), never fails the check.
+    """
+    original = len(audio) if isinstance(audio, bytes | bytearray) else None
+    try:
+        import numpy as np
+        import soundfile as sf
+
+        from conformance.report import images
+    except ImportError as exc:
+        return {"error": f"audio not encoded ({exc}): install voice-conformance[audio]", "original_bytes": original}
+    try:
+        samples, sr = _decode(audio)
+    except Exception as exc:  # the check judged the audio; the report only shows it
+        return {"error": f"cannot decode audio: {type(exc).__name__}: {exc}", "original_bytes": original}
+    samples = np.nan_to_num(samples[: int(MAX_CLIP_SECONDS * sr)])
+    info: dict[str, Any] = images.stats(samples, sr)
+    info["original_bytes"] = original
+    info["waveform"] = base64.b64encode(images.waveform(samples)).decode("ascii")
+    info["spectrogram"] = base64.b64encode(images.spectrogram(samples, sr)).decode("ascii")
+    opus_samples, opus_sr = _to_opus_rate(np.clip(samples, -1, 1), sr)
+    buf = io.BytesIO()
+    sf.write(buf, opus_samples, opus_sr, format="OGG", subtype="OPUS", compression_level=0.95)
+    data = buf.getvalue()
+    info["mime"] = OPUS_MIME
+    if sidecar_dir is not None:
+        sidecar_dir.mkdir(parents=True, exist_ok=True)
+        name = hashlib.sha256(data).hexdigest()[:32] + ".opus.ogg"
+        (sidecar_dir / name).write_bytes(data)
+        info["path"] = f"{sidecar_dir.name}/{name}"
+    else:
+        info["data"] = base64.b64encode(data).decode("ascii")
+    return info
+
+
+# ---------------------------------------------------------------------------------------------
+# the record
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Record:
+    """What one check did, measured and expected, with its evidence. JSON-ready via :meth:`to_dict`."""
+
+    nodeid: str
+    outcome: str  # pass | fail | skip | error
+    run_id: str = ""
+    provider: str | None = None
+    endpoint: str | None = None
+    target: str | None = None
+    check: str | None = None
+    duration: float = 0.0
+    failure: str | None = None
+    measured: dict[str, Any] = field(default_factory=dict)
+    expected: dict[str, Any] = field(default_factory=dict)
+    rule: str | None = None
+    source: str | None = None
+    request_excerpt: str | None = None
+    response_excerpt: str | None = None
+    latency: dict[str, float | None] = field(default_factory=dict)
+    audio: dict[str, dict[str, Any]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    worker: str = "main"
+    timestamp: float = field(default_factory=time.time)
+    kind: str = "result"
+    schema: str = SCHEMA_ID
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"Record.outcome must be one of {', '.join(OUTCOMES)}, got {self.outcome!r}")
+
+    @property
+    def family(self) -> str:
+        """The check family: the check name up to its first ``[``, ``:`` or ``.``."""
+        return re.split(r"[\[:.]", self.check or "unmarked", maxsplit=1)[0] or "unmarked"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Record:
+        known = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        extra = {k: v for k, v in data.items() if k not in known}
+        if extra:
+            kwargs["extra"] = {**kwargs.get("extra", {}), **extra}
+        return cls(**kwargs)
+
+
+def build_record(fields_: Mapping[str, Any], *, secrets: Iterable[str] = (), sidecar_dir: Path | None = None,
+                 **base: Any) -> Record:
+    """A :class:`Record` from the fields a test gave ``record(...)`` plus ``base`` (nodeid, outcome…).
+
+    Excerpts and the failure text are masked; audio given as bytes or ``(samples, sr)`` is encoded
+    (:func:`encode_audio`); unknown fields go to ``extra``.
+    """
+    secrets = list(secrets)
+    data = dict(base)
+    known = {f.name for f in fields(Record)}
+    extra: dict[str, Any] = dict(data.pop("extra", {}) or {})
+    for key, value in fields_.items():
+        if key == "audio":
+            data["audio"] = {role: (clip if isinstance(clip, dict) else encode_audio(clip, sidecar_dir=sidecar_dir))
+                             for role, clip in (value or {}).items() if clip is not None}
+        elif key in ("request_excerpt", "response_excerpt"):
+            data[key] = _excerpt(value, secrets)
+        elif key in ("measured", "expected", "latency"):
+            data[key] = {**data.get(key, {}), **_jsonable(value)}
+        elif key == "extra":
+            extra.update(_jsonable(value))
+        elif key in known and key not in ("outcome", "nodeid", "schema", "kind"):
+            data[key] = _jsonable(value)
+        else:
+            extra[key] = _jsonable(value)
+    if data.get("failure"):
+        data["failure"] = mask_excerpt(data["failure"], secrets)
+    for key in ("rule", "source"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            data[key] = str(data[key])
+    data["extra"] = extra
+    return Record(**data)
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` as plain JSON data (numpy scalars/arrays, tuples, sets, bytes become JSON types)."""
+    return json.loads(json.dumps(value, default=_default))
+
+
+def _default(obj: Any) -> Any:
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if isinstance(obj, bytes | bytearray):
+        return f"<{len(obj)} bytes>"
+    if isinstance(obj, set | frozenset):
+        return sorted(obj, key=str)
+    return str(obj)
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON Lines
+# ---------------------------------------------------------------------------------------------
+
+
+class RecordWriter:
+    """Appends records to one JSON Lines file, one line each, flushed per record (thread-safe)."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def write(self, record: Record | Mapping[str, Any]) -> None:
+        data = record.to_dict() if isinstance(record, Record) else dict(record)
+        line = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default)
+        with self._lock, self.path.open("a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+            self.count += 1
+
+
+def read_lines(paths: Iterable[str | os.PathLike[str]]) -> list[dict[str, Any]]:
+    """Every JSON object of the given JSON Lines files, in order; blank lines are ignored."""
+    out: list[dict[str, Any]] = []
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if line.strip():
+                    try:
+                        out.append(json.loads(line))
+                    except json.JSONDecodeError as exc:
+                        raise ValueError(f"{path}:{n}: not a JSON record: {exc}") from None
+    return out
+
+
+def split_lines(lines: Iterable[Mapping[str, Any]]) -> tuple[list[Record], list[dict[str, Any]]]:
+    """Result records and run descriptions (``kind == "run"``) of merged JSON lines."""
+    records: list[Record] = []
+    runs: list[dict[str, Any]] = []
+    for item in lines:
+        if item.get("kind") == "run":
+            runs.append(dict(item))
+        else:
+            records.append(Record.from_dict(item))
+    return records, runs
+
+
+def read_records(paths: Iterable[str | os.PathLike[str]]) -> list[Record]:
+    """The result records of the given JSON Lines files."""
+    return split_lines(read_lines(paths))[0]
+
+
+def merge_files(sources: Iterable[str | os.PathLike[str]], dest: str | os.PathLike[str]) -> int:
+    """Concatenate JSON Lines shards into ``dest`` (runs first, then results by node id); returns lines written."""
+    lines = read_lines(list(sources))
+    runs = [x for x in lines if x.get("kind") == "run"]
+    results = sorted((x for x in lines if x.get("kind") != "run"), key=lambda x: (x.get("nodeid", ""), x.get("timestamp", 0)))
+    Path(dest).parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(str(dest) + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for item in runs + results:
+            fh.write(json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n")
+    tmp.replace(dest)
+    return len(runs) + len(results)
+
+
+def schema() -> dict[str, Any]:
+    """The published JSON Schema of a record line (``record.schema.json``)."""
+    return json.loads((Path(__file__).with_name("record.schema.json")).read_text(encoding="utf-8"))

@@ -1,0 +1,202 @@
+"""Render result records into one self-contained HTML file (Jinja2, autoescaped, no network fetches).
+
+    html = render_html(records, runs)            # records: list[Record]; runs: run descriptions
+    write_report(["reports/conformance.jsonl"], "reports/conformance.html")
+
+Every string that came from a provider or a test is escaped by the template engine; a Content
+Security Policy forbids scripts on top of that. Audio and pictures were encoded when the records
+were written, so rendering only pastes base64 text in.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from conformance.report.records import OUTCOMES, Record, read_lines, split_lines
+
+# Provider comparison: each metric and the measured names it is read from (first present wins).
+METRICS: dict[str, dict[str, Any]] = {
+    "speaker_similarity": {"label": "Speaker similarity", "keys": ("speaker_similarity", "similarity",
+                                                                   "speaker_score"), "better": "higher"},
+    "predicted_mos": {"label": "Predicted MOS", "keys": ("predicted_mos", "mos", "dnsmos", "dnsmos_ovrl"),
+                      "better": "higher"},
+    "intelligibility": {"label": "Intelligibility (1 − WER)", "keys": ("intelligibility",), "better": "higher"},
+    "ttfb": {"label": "Latency: time to first byte (s)", "keys": (), "better": "lower"},
+    "total": {"label": "Latency: total (s)", "keys": (), "better": "lower"},
+    "format_honesty": {"label": "Format honesty (share of format checks passed)", "keys": ("format_honest",),
+                       "better": "higher"},
+}
+FORMAT_WORDS = ("format", "content_type", "sample_rate", "codec", "bitrate")
+ROLE_LABELS = {"input": "Input", "reference": "Target voice", "output": "Output"}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float):
+        return float(value)
+    return None
+
+
+def record_metrics(rec: Record) -> dict[str, float]:
+    """The comparison metrics one record contributes (see :data:`METRICS`)."""
+    out: dict[str, float] = {}
+    for name, spec in METRICS.items():
+        for key in spec["keys"]:
+            v = _number(rec.measured.get(key))
+            if v is not None:
+                out[name] = v
+                break
+    if "intelligibility" not in out and _number(rec.measured.get("wer")) is not None:
+        out["intelligibility"] = max(0.0, 1.0 - float(rec.measured["wer"]))
+    for key in ("ttfb", "total"):
+        v = _number(rec.latency.get(key)) if rec.latency else None
+        if v is not None:
+            out[key] = v
+    if "format_honesty" not in out and any(w in (rec.check or "") for w in FORMAT_WORDS) \
+            and rec.outcome in ("pass", "fail"):
+        out["format_honesty"] = 1.0 if rec.outcome == "pass" else 0.0
+    return out
+
+
+@dataclass
+class Cell:
+    counts: Counter[str] = field(default_factory=Counter)
+    first_failure: str | None = None
+
+    @property
+    def status(self) -> str:
+        for outcome in ("error", "fail", "pass", "skip"):
+            if self.counts[outcome]:
+                return outcome
+        return "none"
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _anchor(i: int) -> str:
+    return f"r{i}"
+
+
+def build_context(records: Sequence[Record], runs: Sequence[Mapping[str, Any]] = (), *,
+                  media_base: str = "", title: str = "Voice conformance report") -> dict[str, Any]:
+    """Everything the template shows: totals, matrix, failures, audio panels, comparison, runs."""
+    totals = Counter(r.outcome for r in records)
+    families = sorted({r.family for r in records})
+    rows: dict[tuple[str, str], dict[str, Cell]] = defaultdict(lambda: defaultdict(Cell))
+    items = []
+    for i, rec in enumerate(records):
+        anchor = _anchor(i)
+        cell = rows[(rec.provider or "—", rec.endpoint or "—")][rec.family]
+        cell.counts[rec.outcome] += 1
+        if rec.outcome in ("fail", "error") and cell.first_failure is None:
+            cell.first_failure = anchor
+        items.append({"rec": rec, "anchor": anchor, "audio_anchor": f"a{i}" if rec.audio else None})
+    matrix = [{"provider": p, "endpoint": e, "cells": [rows[(p, e)].get(f) or Cell() for f in families]}
+              for p, e in sorted(rows)]
+    failures = [it for it in items if it["rec"].outcome in ("fail", "error")]
+    panels = [it for it in items if it["rec"].audio]
+    comparison = _comparison(records)
+    return {
+        "title": title, "runs": [_run_view(r) for r in runs], "totals": {o: totals[o] for o in OUTCOMES},
+        "total": len(records), "families": families, "matrix": matrix, "failures": failures,
+        "skips": [it for it in items if it["rec"].outcome == "skip"], "panels": panels,
+        "comparison": comparison, "charts": _charts(comparison), "role_labels": ROLE_LABELS,
+        "media_base": media_base, "metrics": METRICS,
+    }
+
+
+def _run_view(run: Mapping[str, Any]) -> dict[str, Any]:
+    import datetime as dt
+
+    started = run.get("started")
+    date = dt.datetime.fromtimestamp(started, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if started else "?"
+    return {**run, "date": date}
+
+
+def _comparison(records: Sequence[Record]) -> list[dict[str, Any]]:
+    by_provider: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for rec in records:
+        for name, v in record_metrics(rec).items():
+            by_provider[rec.provider or "—"][name].append(v)
+    rows = []
+    for provider in sorted(by_provider):
+        values = by_provider[provider]
+        row: dict[str, Any] = {"provider": provider}
+        for name in METRICS:
+            vs = values.get(name) or []
+            agg = None if not vs else statistics.median(vs) if name in ("ttfb", "total") else statistics.fmean(vs)
+            row[name] = {"value": None if agg is None else round(agg, 3), "n": len(vs)}
+        rows.append(row)
+    return rows
+
+
+def _charts(comparison: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One horizontal bar chart (inline SVG geometry) per metric that has values."""
+    charts = []
+    for name, spec in METRICS.items():
+        vals = [(row["provider"], row[name]["value"]) for row in comparison if row[name]["value"] is not None]
+        if not vals:
+            continue
+        top = max(v for _, v in vals) or 1.0
+        bars = [{"provider": p, "value": v, "y": 6 + i * 24, "width": round(max(1.0, 260 * v / top), 1)}
+                for i, (p, v) in enumerate(vals)]
+        charts.append({"name": name, "label": spec["label"], "better": spec["better"], "bars": bars,
+                       "height": 12 + 24 * len(bars)})
+    return charts
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("conformance.report", "templates"),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.ChainableUndefined)
+    env.filters["fmt"] = _fmt
+    return env
+
+
+def _fmt(value: Any) -> str:
+    import jinja2
+
+    if value is None or isinstance(value, jinja2.Undefined):
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict | list):
+        import json
+
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def render_html(records: Sequence[Record], runs: Sequence[Mapping[str, Any]] = (), **kw: Any) -> str:
+    """The report as one HTML string (see :func:`build_context` for ``media_base`` and ``title``)."""
+    return _environment().get_template("report.html.j2").render(**build_context(records, runs, **kw))
+
+
+def write_report(sources: Iterable[str | os.PathLike[str]], dest: str | os.PathLike[str]) -> Path:
+    """Read JSON Lines results files and write the HTML report to ``dest``; sidecar audio stays relative."""
+    sources = [Path(s) for s in sources]
+    records, runs = split_lines(read_lines(sources))
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    base = ""
+    if sources:
+        rel = os.path.relpath(sources[0].parent.resolve(), dest.parent.resolve())
+        base = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+    html = render_html(records, runs, media_base=base)
+    tmp = dest.with_name(dest.name + ".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(dest)
+    return dest

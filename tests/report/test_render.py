@@ -1,0 +1,72 @@
+"""The HTML: escaping, matrix counts, failure sections, audio panels, comparison, size."""
+
+from __future__ import annotations
+
+import re
+
+from conformance.report.records import Record, build_record
+from conformance.report.render import build_context, record_metrics, render_html
+from tests.report.conftest import tone_wav
+
+
+def _records() -> list[Record]:
+    return [
+        Record("t::a", "pass", provider="novita", endpoint="novita.tts", check="positive_data_acceptance",
+               measured={"speaker_similarity": 0.9, "wer": 0.25}, latency={"ttfb": 0.2, "total": 1.0}),
+        Record("t::b", "fail", provider="novita", endpoint="novita.tts", check="positive_data_acceptance",
+               measured={"speaker_similarity": 0.5}, rule="<b>rule</b>", source="docs & more",
+               response_excerpt="<script>alert('x')</script>", latency={"ttfb": 0.4, "total": 3.0}),
+        Record("t::c", "skip", provider="novita", endpoint="novita.tts", check="ignored_auth", failure="no key"),
+        Record("t::d", "error", provider="faseeh", endpoint="faseeh.tts", check="content_type_conformance"),
+        Record("t::e", "pass", provider="faseeh", endpoint="faseeh.tts", check="content_type_conformance"),
+    ]
+
+
+def test_every_provider_string_is_escaped_and_no_script_can_run() -> None:
+    html = render_html(_records())
+    assert "<script" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert "&lt;b&gt;rule&lt;/b&gt;" in html and "docs &amp; more" in html
+    assert "script-src 'none'" in html and not re.search(r"""(src|href)=["']https?:""", html)
+
+
+def test_matrix_counts_and_failure_links() -> None:
+    ctx = build_context(_records())
+    assert ctx["totals"] == {"pass": 2, "fail": 1, "skip": 1, "error": 1}
+    assert ctx["families"] == ["content_type_conformance", "ignored_auth", "positive_data_acceptance"]
+    novita = next(r for r in ctx["matrix"] if r["provider"] == "novita")
+    pda = novita["cells"][2]
+    assert (pda.counts["pass"], pda.counts["fail"], pda.status, pda.first_failure) == (1, 1, "fail", "r1")
+    assert novita["cells"][0].status == "none" and novita["cells"][1].status == "skip"
+    html = render_html(_records())
+    assert 'href="#r1"' in html and 'id="r1"' in html and 'id="r3"' in html and 'id="r0"' not in html
+
+
+def test_comparison_metrics() -> None:
+    rows = {r["provider"]: r for r in build_context(_records())["comparison"]}
+    assert rows["novita"]["speaker_similarity"]["value"] == 0.7
+    assert rows["novita"]["intelligibility"]["value"] == 0.75
+    assert rows["novita"]["ttfb"]["value"] == 0.3 and rows["novita"]["total"]["n"] == 2
+    assert rows["faseeh"]["format_honesty"] == {"value": 1.0, "n": 1}  # the error is not a verdict
+    assert record_metrics(Record("x", "fail", check="audio_format")) == {"format_honesty": 0.0}
+    html = render_html(_records())
+    assert html.count("<svg") == len(build_context(_records())["charts"]) >= 4
+
+
+def test_audio_panel_has_players_pictures_and_values() -> None:
+    rec = build_record({"audio": {"input": tone_wav(200), "reference": tone_wav(300), "output": tone_wav(400)},
+                        "measured": {"speaker_similarity": 0.61}}, nodeid="t::s", outcome="fail",
+                       provider="elevenlabs", check="speaker_similarity")
+    html = render_html([rec])
+    assert html.count("<audio") == 3 and html.count('src="data:audio/ogg; codecs=opus;base64,') == 3
+    assert html.count('src="data:image/png;base64,') == 6
+    assert "Target voice" in html and 'href="#a0"' in html and 'id="a0"' in html and "0.61" in html
+
+
+def test_a_hundred_speech_panels_stay_under_ten_megabytes() -> None:
+    from conformance.audio.corpus import make_clip
+
+    clips = {role: (make_clip(spk, 3.0, 16000), 16000) for role, spk in
+             (("input", "en_slt"), ("reference", "cs_machac"), ("output", "en_slt"))}
+    rec = build_record({"audio": clips}, nodeid="t::s", outcome="pass")
+    html = render_html([rec] * 100)
+    assert html.count("<audio") == 300 and len(html.encode()) < 10_000_000
