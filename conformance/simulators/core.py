@@ -467,13 +467,16 @@ class Simulator:
                 Violation("reachable_url", param, repr(audio.url), msg, SIMULATOR_SOURCE)])
         return speaker_reference(self.stand_in_speaker(audio.url or ""))
 
-    def speak(self, ctx: Context, ref: Reference, duration: float, sample_rate: int, *,
-              follow: Reference | None = None) -> tuple[np.ndarray, int]:
+    def speak(self, ctx: Context, ref: Reference, sample_rate: int, *, duration: float | None = None,
+              follow: Reference | None = None, text: str | None = None,
+              speed: float = 1.0) -> tuple[np.ndarray, int]:
         """Speech in the voice of ``ref``: ``(samples, rate)``, with this request's audio fault applied.
 
-        The rate is ``sample_rate`` unless a ``wrong_sample_rate`` fault says otherwise.
+        Give ``follow`` (a voice changer's input: its length, pauses and intonation are kept), ``text``
+        (sentences the fixtures say are spoken for real) or a plain ``duration``. The rate is
+        ``sample_rate`` unless a ``wrong_sample_rate`` fault says otherwise.
         """
-        from conformance.simulators.audio import render
+        from conformance.simulators.audio import render, speak_text
 
         fault = ctx.take_audio_fault()
         rate = sample_rate
@@ -481,10 +484,16 @@ class Simulator:
             ref = self.wrong_speaker_reference(fault, ref)
         elif isinstance(fault, _faults.WrongSampleRate):
             rate = fault.rate_for(sample_rate)
+        if follow is not None:
+            y = render(ref, follow.duration if duration is None else duration, rate, seed=ctx.digest,
+                       follow=(follow.samples, follow.sample_rate))
+        elif text is not None:
+            y = speak_text(ref, text, rate, seed=ctx.digest, speed=speed)
+        else:
+            y = render(ref, duration or 1.0, rate, seed=ctx.digest)
         if isinstance(fault, _faults.SilentAudio):
-            return silence_like(max(1, round(duration * rate))), rate
-        lead = (follow.samples, follow.sample_rate) if follow is not None else None
-        return render(ref, duration, rate, seed=ctx.digest, follow=lead), rate
+            return silence_like(len(y)), rate
+        return y, rate
 
     def voice_reference(self, voice: Voice) -> Reference:
         from conformance.simulators.audio import audio_reference, speaker_reference

@@ -138,3 +138,27 @@ def test_sim_transport_answers_without_respx():
         r = client.post("/v3/minimax-voice-cloning", json={}, headers={"Authorization": "Bearer k"})
     assert r.status_code == 400 and r.json()["reason"] == "INVALID_REQUEST_BODY"
     assert sim.calls[-1].endpoint_id == "novita.minimax_voice_cloning"
+
+
+def test_known_sentences_are_spoken_for_real_in_the_fixture_voice():
+    from conformance.audio import corpus
+
+    clip = next(c for c in corpus.clips("en_slt") if c.text)
+    reference = audio.Reference(corpus.make_clip("en_slt", 12.0, 16000, start=2), 16000, "audio:test")
+    assert audio.speaker_of(reference) == "en_slt"
+    said = audio.speak_text(reference, clip.text.upper(), 16000, seed=b"s")  # case and spacing do not matter
+    real, _ = corpus.load(clip, 16000)
+    assert len(said) == len(real)
+    assert np.corrcoef(said, real)[0, 1] > 0.99
+    two = audio.speak_text(reference, f"{clip.text} Something nobody recorded.", 16000, seed=b"s")
+    assert len(two) > len(real) + 0.5 * 16000
+
+
+def test_voices_outside_the_fixtures_are_not_mistaken_for_one():
+    from conformance.audio import corpus
+
+    paths = sorted((corpus.fixtures_dir() / "cohort").glob("*/*.wav"))
+    assert paths
+    for path in paths[::3]:
+        y, sr = sf.read(path, dtype="float32")
+        assert audio.speaker_of(audio.Reference(y if y.ndim == 1 else y.mean(axis=1), sr, f"audio:{path}")) is None

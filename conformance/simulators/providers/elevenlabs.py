@@ -48,8 +48,7 @@ class ElevenLabsSimulator(ProviderSimulator):
         raw = wire.raw_pcm_rule(ctx.endpoint, "audio", ctx.params)
         source = self.sim.reference_for(ctx, "audio", ctx.params["audio"],
                                         raw_sample_rate=raw.sample_rate if raw else None)
-        y, rate = self.sim.speak(ctx, self.sim.voice_reference(voice), source.duration, fmt.sample_rate,
-                                 follow=source)
+        y, rate = self.sim.speak(ctx, self.sim.voice_reference(voice), fmt.sample_rate, follow=source)
         from conformance.simulators.audio import encode
 
         body = encode(y, rate, fmt.codec, bitrate_kbps=fmt.bitrate_kbps)

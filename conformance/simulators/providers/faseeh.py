@@ -21,11 +21,11 @@ class FaseehSimulator(ProviderSimulator):
     provider_id: ClassVar[str] = "faseeh"
 
     def voice_preview(self, ctx: Context) -> SimResponse:
-        from conformance.simulators.audio import encode, text_duration
+        from conformance.simulators.audio import encode
 
         ref = self.sim.reference_for(ctx, "file", ctx.params["file"])
-        duration = text_duration(ctx.params["text"], float(ctx.value("speed")))
-        y, rate = self.sim.speak(ctx, ref, duration, PREVIEW_SAMPLE_RATE)
+        y, rate = self.sim.speak(ctx, ref, PREVIEW_SAMPLE_RATE, text=ctx.params["text"],
+                                 speed=float(ctx.value("speed")))
         headers = {"content-type": PREVIEW_CONTENT_TYPE}
         headers.update({h: HEADER_VALUES[h] for h in ctx.endpoint.response_headers if h in HEADER_VALUES})
         return SimResponse(200, encode(y, rate, "pcm"), headers, chunk_size=STREAM_CHUNK)

@@ -60,12 +60,11 @@ class ModelsLabSimulator(ProviderSimulator):
         init: AudioInput = ctx.params["init_audio"]
         source = self.sim.reference_for(ctx, "init_audio", init)
         voice = self.sim.reference_for(ctx, "target_audio", ctx.params["target_audio"])
-        duration = source.duration if init.data is not None else UNKNOWN_URL_SECONDS
-        return self._submit(ctx, voice, duration, follow=source if init.data is not None else None)
+        if init.data is not None:
+            return self._submit(ctx, voice, source.duration, follow=source)
+        return self._submit(ctx, voice, UNKNOWN_URL_SECONDS)
 
     def text_to_audio(self, ctx: Context) -> SimResponse:
-        from conformance.simulators.audio import text_duration
-
         rule = next(r for r in ctx.endpoint.rules if isinstance(r, Precedence))
         if rule.effective(ctx.params) == "init_audio":
             voice = self.sim.reference_for(ctx, "init_audio", ctx.params["init_audio"])
@@ -75,7 +74,7 @@ class ModelsLabSimulator(ProviderSimulator):
             if known is None:
                 raise SimError("not_found", f"voice_id {voice_id} not found")
             voice = self.sim.voice_reference(known)
-        return self._submit(ctx, voice, text_duration(ctx.params["prompt"]))
+        return self._submit(ctx, voice, None, text=ctx.params["prompt"])
 
     def fetch(self, ctx: Context) -> SimResponse:
         job = self.jobs.get(str(ctx.params["id"]))
@@ -92,11 +91,13 @@ class ModelsLabSimulator(ProviderSimulator):
 
     # -- jobs ---------------------------------------------------------------------------------
 
-    def _submit(self, ctx: Context, voice: Any, duration: float, *, follow: Any = None) -> SimResponse:
+    def _submit(self, ctx: Context, voice: Any, duration: float | None, *, follow: Any = None,
+                text: str | None = None) -> SimResponse:
         from conformance.simulators.audio import encode
 
         started = time.perf_counter()
-        y, rate = self.sim.speak(ctx, voice, duration, voice.sample_rate, follow=follow)
+        y, rate = self.sim.speak(ctx, voice, voice.sample_rate, duration=duration, follow=follow, text=text)
+        duration = len(y) / rate
         wav = encode(y, rate, "wav")
         fault = ctx.take_job_fault()
         job_id = int(self.sim.next_id("job")[:12], 16) % 900_000_000 + 100_000_000

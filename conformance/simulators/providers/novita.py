@@ -30,7 +30,7 @@ class NovitaSimulator(ProviderSimulator):
         return "invalid_request"
 
     def minimax_voice_cloning(self, ctx: Context) -> SimResponse:
-        from conformance.simulators.audio import encode, mp3_rate, text_duration
+        from conformance.simulators.audio import encode, mp3_rate
 
         audio: AudioInput = ctx.params["audio_url"]
         ref = self.sim.reference_for(ctx, "audio_url", audio)
@@ -44,7 +44,7 @@ class NovitaSimulator(ProviderSimulator):
         text = ctx.params.get("text")
         if text and ctx.params.get("model"):
             rate = mp3_rate(ref.sample_rate)
-            y, rate = self.sim.speak(ctx, ref, text_duration(text), rate)
+            y, rate = self.sim.speak(ctx, ref, rate, text=text)
             mp3 = encode(y, rate, "mp3", bitrate_kbps=DEMO_BITRATE_KBPS)
             body["demo_audio_url"] = self.sim.host_file(mp3, f"{self.sim.next_uuid('demo')}.mp3",
                                                         content_type="audio/mpeg", provider_id=self.provider_id)
