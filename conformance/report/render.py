@@ -87,9 +87,17 @@ def _anchor(i: int) -> str:
     return f"r{i}"
 
 
+MEDIA_BUDGET = 8_000_000  # bytes of inline audio and pictures; beyond it panels are listed without media
+
+
 def build_context(records: Sequence[Record], runs: Sequence[Mapping[str, Any]] = (), *,
-                  media_base: str = "", title: str = "Voice conformance report") -> dict[str, Any]:
-    """Everything the template shows: totals, matrix, failures, audio panels, comparison, runs."""
+                  media_base: str = "", title: str = "Voice conformance report",
+                  media_budget: int = MEDIA_BUDGET) -> dict[str, Any]:
+    """Everything the template shows: totals, matrix, failures, audio panels, comparison, runs.
+
+    Inline media (base64 audio and pictures) is kept within ``media_budget`` bytes, failing checks'
+    panels first, so the report stays a file people can open and mail; sidecar audio does not count.
+    """
     totals = Counter(r.outcome for r in records)
     families = sorted({r.family for r in records})
     rows: dict[tuple[str, str], dict[str, Cell]] = defaultdict(lambda: defaultdict(Cell))
@@ -105,6 +113,12 @@ def build_context(records: Sequence[Record], runs: Sequence[Mapping[str, Any]] =
               for p, e in sorted(rows)]
     failures = [it for it in items if it["rec"].outcome in ("fail", "error")]
     panels = [it for it in items if it["rec"].audio]
+    used = 0
+    for it in sorted(panels, key=lambda it: it["rec"].outcome not in ("fail", "error")):
+        size = sum(len(c.get("data") or "") + len(c.get("waveform") or "") + len(c.get("spectrogram") or "")
+                   for c in it["rec"].audio.values())
+        it["media"] = used + size <= media_budget
+        used += size if it["media"] else 0
     comparison = _comparison(records)
     return {
         "title": title, "runs": [_run_view(r) for r in runs], "totals": {o: totals[o] for o in OUTCOMES},
@@ -112,6 +126,7 @@ def build_context(records: Sequence[Record], runs: Sequence[Mapping[str, Any]] =
         "skips": [it for it in items if it["rec"].outcome == "skip"], "panels": panels,
         "comparison": comparison, "charts": _charts(comparison), "role_labels": ROLE_LABELS,
         "media_base": media_base, "metrics": METRICS,
+        "omitted": sum(1 for it in panels if not it["media"]),
     }
 
 

@@ -70,3 +70,13 @@ def test_a_hundred_speech_panels_stay_under_ten_megabytes() -> None:
     rec = build_record({"audio": clips}, nodeid="t::s", outcome="pass")
     html = render_html([rec] * 100)
     assert html.count("<audio") == 300 and len(html.encode()) < 10_000_000
+
+
+def test_inline_media_beyond_the_budget_is_left_out_failures_first() -> None:
+    ok = build_record({"audio": {"output": tone_wav(200)}}, nodeid="t::ok", outcome="pass")
+    bad = build_record({"audio": {"output": tone_wav(300)}}, nodeid="t::bad", outcome="fail")
+    size = sum(len(v) for k, v in bad.audio["output"].items() if k in ("data", "waveform", "spectrogram"))
+    html = render_html([ok, ok, bad], media_budget=int(size * 2.5))
+    assert html.count("<audio") == 2 and "1 panel(s) shown without players" in html
+    ctx = build_context([ok, ok, bad], media_budget=int(size * 2.5))
+    assert [p["media"] for p in ctx["panels"]] == [True, False, True]
