@@ -55,7 +55,7 @@ class Reference:
 # --------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=16)
 def speaker_reference(speaker_id: str) -> Reference:
     """Every clip of one fixture speaker, joined, at the speaker's own rate (the simulators' audio source)."""
     import numpy as np
@@ -118,7 +118,7 @@ def audio_reference(data: bytes, *, raw_sample_rate: int | None = None) -> Refer
     return _audio_reference(data, raw_sample_rate)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=4)  # uploads can be minutes long: keep only the last few decoded
 def _audio_reference(data: bytes, raw_sample_rate: int | None) -> Reference:
     y, rate = decode(data, raw_sample_rate=raw_sample_rate)
     y.setflags(write=False)
@@ -137,7 +137,7 @@ def resample(y: np.ndarray, orig_sr: int, sr: int) -> np.ndarray:
     return _resample(y, orig_sr, sr)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _at_rate(ref: Reference, sr: int) -> tuple[np.ndarray, np.ndarray]:
     """The reference at ``sr`` Hz and its voiced runs as (start, stop) sample pairs."""
     import numpy as np
@@ -297,7 +297,7 @@ def _unit_spectra(m: np.ndarray, width: int) -> np.ndarray:
     return np.hstack(parts)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=16)
 def _reference_units(ref: Reference) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Candidate units of a reference, every other 10 ms frame: start frames, spectra, mean log-F0
     (``inf`` where mostly unvoiced) and whether voiced."""
@@ -313,7 +313,7 @@ def _reference_units(ref: Reference) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return starts, spectra[starts], pitch, voiced
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=16)
 def _unit_pitch(ref: Reference) -> tuple[np.ndarray, np.ndarray]:
     """Per 10 ms start position of the reference: mean log-F0 of the unit starting there, voiced share."""
     import numpy as np
@@ -456,7 +456,7 @@ def normalize(y: np.ndarray) -> np.ndarray:
     return (y * gain).astype(np.float32)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def median_pitch(ref: Reference) -> float:
     """Median fundamental frequency of the voiced frames of ``ref``, Hz (autocorrelation, 60–400 Hz)."""
     import numpy as np
@@ -533,7 +533,7 @@ def _fixture_prints() -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     return ids, (prints - centre) / spread, centre, spread
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=16)
 def speaker_of(ref: Reference) -> str | None:
     """The fixture speaker whose voice ``ref`` is, if it clearly is one (else ``None``)."""
     import numpy as np
