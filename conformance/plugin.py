@@ -17,6 +17,8 @@ import pytest
 if TYPE_CHECKING:  # pragma: no cover
     from conformance.clients.base import SyncClient
 
+pytest_plugins = ["conformance.report.plugin", "conformance.cassettes.plugin"]
+
 PROVIDERS = ("elevenlabs", "modelslab", "novita", "faseeh")
 TARGET_KINDS = ("simulator", "cassette", "live", "url=BASE")
 SIM_KEY = "conformance-simulator-key"
@@ -26,6 +28,7 @@ MARKERS = {
     "endpoint(id)": "the endpoint a test checks, e.g. elevenlabs.speech_to_speech",
     "check(name)": "the conformance check, e.g. negative_data_rejection",
     "live": "talks to a live provider: needs its API key in the environment",
+    "endpoints(*ids)": "run a suite test only for these endpoint ids",
 }
 
 

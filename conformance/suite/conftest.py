@@ -142,6 +142,15 @@ def suite(conformance_target: Target, conformance_simulator: Any, conformance_cl
     yield Suite(conformance_target, conformance_simulator, conformance_client)
 
 
+@pytest.fixture(autouse=True)
+def _conformance_cassette(request: pytest.FixtureRequest, conformance_target: Target) -> None:
+    """On the ``cassette`` target (or when recording), this test replays or records its own cassette."""
+    from conformance.cassettes.plugin import cassettes_active
+
+    if cassettes_active(request.config, conformance_target):
+        request.getfixturevalue("conformance_cassette")
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize ``endpoint`` over the selected endpoints (``endpoint_kind`` narrows them)."""
     if "endpoint" in metafunc.fixturenames and "rule_label" not in metafunc.fixturenames:
@@ -150,10 +159,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if marker is not None:
             eps = [e for e in eps if e.id in marker.args]
         metafunc.parametrize("endpoint", eps, ids=[e.id for e in eps])
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "endpoints(*ids): run the test only for these endpoint ids")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
