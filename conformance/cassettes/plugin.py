@@ -1,0 +1,174 @@
+"""Cassette options and fixtures (loaded by the conformance plugin; imports nothing heavy).
+
+``--record-mode`` (pytest-recording's names, default ``none``: CI never reaches the network),
+``--block-network``, ``--cassette-dir``, ``--cassette-secret``, ``--cassette-max-age``.
+The ``cassette`` target replays; ``live`` and ``url=BASE`` record when a mode other than ``none`` is given.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
+ORIGIN_ENV = "VOICE_CONFORMANCE_CASSETTE_ORIGIN"
+REWRITE_ENV = "VOICE_CONFORMANCE_REWRITE_HOSTS"  # loopback bases whose URLs become the providers' own
+
+
+class StaleCassetteWarning(UserWarning):
+    """A cassette is older than ``--cassette-max-age``."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cassettes", "voice-conformance cassettes")
+    group.addoption("--record-mode", default="none", choices=RECORD_MODES,
+                    help="vcrpy record mode (default none: replay only, never reach the network)")
+    group.addoption("--block-network", action="store_true", default=False,
+                    help="refuse connections to any host but --allowed-hosts (loopback by default)")
+    group.addoption("--allowed-hosts", default="127.0.0.1,localhost,::1", metavar="HOSTS",
+                    help="hosts --block-network lets through, comma-separated")
+    group.addoption("--cassette-dir", default=None, metavar="DIR",
+                    help="where cassettes live (default: <rootdir>/cassettes/suite)")
+    group.addoption("--cassette-secret", action="append", default=[], metavar="VALUE",
+                    help="a value never to write into a cassette (repeatable); provider keys from the "
+                         "environment are always scrubbed")
+    group.addoption("--cassette-request-bodies", default="full", choices=("full", "digest"),
+                    help="keep request bodies (full) or only their fingerprints (digest)")
+    group.addoption("--cassette-max-age", default=None, metavar="AGE",
+                    help="cassettes recorded longer ago than AGE (e.g. 30d, 12h) are stale")
+    group.addoption("--cassette-stale", default="warn", choices=("warn", "fail"),
+                    help="what a stale cassette does (default warn)")
+
+
+def parse_age(value: str) -> float:
+    """``"30d"`` → seconds (units s, m, h, d, w)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", value or "")
+    if not m:
+        raise ValueError(f"--cassette-max-age: cannot read {value!r}; use e.g. 30d, 12h, 90m")
+    return float(m.group(1)) * {"": 86400, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[m.group(2)]
+
+
+def recording(config: pytest.Config) -> bool:
+    return config.getoption("--record-mode", "none") != "none"
+
+
+def cassettes_active(config: pytest.Config, target: Any) -> bool:
+    """The per-test cassette is in use: replay on the ``cassette`` target, or recording requested."""
+    kind = getattr(target, "kind", target)
+    return kind == "cassette" or (recording(config) and kind in ("live", "url"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    age = config.getoption("--cassette-max-age", None)
+    if age:
+        try:
+            parse_age(age)
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    target = str(config.getoption("--conformance-target", "simulator") or "")
+    kind = "url" if target.startswith("url=") else target
+    if cassettes_active(config, kind):
+        # recording and replay must draw the same requests: derandomized hypothesis
+        os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
+        if "hypothesis" in __import__("sys").modules:
+            from conformance.plugin import register_hypothesis_profiles
+
+            register_hypothesis_profiles()
+    if config.getoption("--block-network", False):
+        from conformance.cassettes.recorder import block_network
+
+        hosts = [h.strip() for h in config.getoption("--allowed-hosts").split(",") if h.strip()]
+        cm = block_network(hosts)
+        cm.__enter__()
+        config.add_cleanup(lambda: cm.__exit__(None, None, None))
+
+
+def cassette_root(config: pytest.Config) -> Path:
+    given = config.getoption("--cassette-dir", None)
+    return Path(given) if given else Path(config.rootpath) / "cassettes" / "suite"
+
+
+def cassette_path(root: Path, node: pytest.Item) -> Path:
+    """``<root>/<module>/<test name>.yaml``, the name made file-safe."""
+    module = node.module.__name__.rsplit(".", 1)[-1] if getattr(node, "module", None) else "tests"
+    name = re.sub(r"[^A-Za-z0-9_.=-]+", "_", node.name).strip("_")
+    if len(name) > 150:
+        import hashlib
+
+        name = name[:130] + "-" + hashlib.sha256(node.name.encode()).hexdigest()[:12]
+    return root / module / f"{name}.yaml"
+
+
+@pytest.fixture(scope="session")
+def cassette_scrubber(pytestconfig: pytest.Config) -> Any:
+    """The run's :class:`~conformance.cassettes.Scrubber` (provider keys and ``--cassette-secret`` values)."""
+    from conformance.cassettes.scrub import Scrubber
+    from conformance.plugin import SIM_KEY, WRONG_KEY
+
+    return Scrubber([*pytestconfig.getoption("--cassette-secret"), SIM_KEY, WRONG_KEY])
+
+
+@pytest.fixture(scope="session")
+def conformance_vcr(pytestconfig: pytest.Config, cassette_scrubber: Any) -> Any:
+    """The run's ``vcr.VCR``: record mode, scrubbing, sidecar bodies, fingerprint matching."""
+    from conformance.cassettes.recorder import make_vcr
+
+    rewrite = [b for b in os.environ.get(REWRITE_ENV, "").split(",") if b]
+    target = str(pytestconfig.getoption("--conformance-target"))
+    if target.startswith("url=") and recording(pytestconfig):
+        base = target[4:].rstrip("/")
+        if base.split("://", 1)[-1].split(":")[0].split("/")[0] in ("127.0.0.1", "localhost", "[::1]"):
+            rewrite.append(base)  # a loopback simulator: record the providers' own URLs
+    origin = os.environ.get(ORIGIN_ENV) or ("live" if target == "live" else
+                                            "simulator-loopback" if rewrite else "unknown")
+    return make_vcr(record_mode=pytestconfig.getoption("--record-mode"), scrubber=cassette_scrubber,
+                    origin=origin, request_bodies=pytestconfig.getoption("--cassette-request-bodies"),
+                    bodies_dir=cassette_root(pytestconfig) / "bodies", rewrite_hosts=rewrite)
+
+
+def check_age(path: Path, metadata: dict[str, Any], config: pytest.Config) -> str | None:
+    """A message when the cassette is older than ``--cassette-max-age`` (warned, or failed by option)."""
+    import datetime as dt
+
+    from conformance.cassettes.store import parse_date
+
+    age = config.getoption("--cassette-max-age", None)
+    if not age:
+        return None
+    recorded = parse_date(metadata.get("recorded_at"))
+    limit = parse_age(age)
+    if recorded is None:
+        msg = f"cassette {path} has no recorded_at date (treated as stale; --cassette-max-age {age})"
+    else:
+        seconds = (dt.datetime.now(dt.UTC) - recorded).total_seconds()
+        if seconds <= limit:
+            return None
+        msg = (f"cassette {path} was recorded {seconds / 86400:.1f} days ago ({metadata.get('recorded_at')}), "
+               f"older than --cassette-max-age {age}: re-record it (voice-conformance record)")
+    if config.getoption("--cassette-stale") == "fail":
+        pytest.fail(msg, pytrace=False)
+    warnings.warn(StaleCassetteWarning(msg), stacklevel=2)
+    return msg
+
+
+@pytest.fixture
+def conformance_cassette(request: pytest.FixtureRequest, conformance_vcr: Any) -> Iterator[Any]:
+    """This test's cassette (``<cassette-dir>/<module>/<test>.yaml``), replaying or recording."""
+    from conformance.cassettes.recorder import use_cassette
+
+    config = request.config
+    path = cassette_path(cassette_root(config), request.node)
+    mode = config.getoption("--record-mode")
+    if mode == "none" and not path.exists():
+        pytest.fail(f"no cassette for this test: {path} (record it: voice-conformance record, "
+                    f"or --record-mode once against a live or url= target)", pytrace=False)
+    with use_cassette(path, record_mode=mode, vcr_obj=conformance_vcr) as cassette:
+        if mode == "none" or (mode in ("once", "new_episodes") and len(cassette.data)):
+            check_age(path, dict(getattr(cassette, "_metadata", {}) or {}), config)
+        yield cassette
