@@ -18,6 +18,7 @@ import pytest
 
 RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
 ORIGIN_ENV = "VOICE_CONFORMANCE_CASSETTE_ORIGIN"
+SECRETS_ENV = "VOICE_CONFORMANCE_SECRETS"  # more values to scrub, comma-separated (kept off command lines)
 REWRITE_ENV = "VOICE_CONFORMANCE_REWRITE_HOSTS"  # loopback bases whose URLs become the providers' own
 
 
@@ -36,10 +37,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--cassette-dir", default=None, metavar="DIR",
                     help="where cassettes live (default: <rootdir>/cassettes/suite)")
     group.addoption("--cassette-secret", action="append", default=[], metavar="VALUE",
-                    help="a value never to write into a cassette (repeatable); provider keys from the "
-                         "environment are always scrubbed")
+                    help="a value never to write into a cassette (repeatable; prefer the VOICE_CONFORMANCE_SECRETS "
+                         "variable, which no report records); provider keys from the environment are always scrubbed")
     group.addoption("--cassette-request-bodies", default="full", choices=("full", "digest"),
                     help="keep request bodies (full) or only their fingerprints (digest)")
+    group.addoption("--cassette-match", default="fingerprint", choices=("fingerprint", "sequence"),
+                    help="how new recordings match on replay: by body fingerprint (default) or in recorded "
+                         "order per endpoint (for generated traffic); replay follows each cassette's own setting")
     group.addoption("--cassette-max-age", default=None, metavar="AGE",
                     help="cassettes recorded longer ago than AGE (e.g. 30d, 12h) are stale")
     group.addoption("--cassette-stale", default="warn", choices=("warn", "fail"),
@@ -111,12 +115,14 @@ def cassette_scrubber(pytestconfig: pytest.Config) -> Any:
     from conformance.cassettes.scrub import Scrubber
     from conformance.plugin import SIM_KEY, WRONG_KEY
 
-    return Scrubber([*pytestconfig.getoption("--cassette-secret"), SIM_KEY, WRONG_KEY])
+    from_env = [v for v in re.split(r"[,\n]", os.environ.get(SECRETS_ENV, "")) if v.strip()]
+    return Scrubber([*pytestconfig.getoption("--cassette-secret"), *from_env, SIM_KEY, WRONG_KEY])
 
 
 @pytest.fixture(scope="session")
 def conformance_vcr(pytestconfig: pytest.Config, cassette_scrubber: Any) -> Any:
-    """The run's ``vcr.VCR``: record mode, scrubbing, sidecar bodies, fingerprint matching."""
+    """The run's ``vcr.VCR`` objects by match (``fingerprint``, ``sequence``, ``default``): record mode,
+    scrubbing, sidecar bodies."""
     from conformance.cassettes.recorder import make_vcr
 
     rewrite = [b for b in os.environ.get(REWRITE_ENV, "").split(",") if b]
@@ -127,9 +133,26 @@ def conformance_vcr(pytestconfig: pytest.Config, cassette_scrubber: Any) -> Any:
             rewrite.append(base)  # a loopback simulator: record the providers' own URLs
     origin = os.environ.get(ORIGIN_ENV) or ("live" if target == "live" else
                                             "simulator-loopback" if rewrite else "unknown")
-    return make_vcr(record_mode=pytestconfig.getoption("--record-mode"), scrubber=cassette_scrubber,
-                    origin=origin, request_bodies=pytestconfig.getoption("--cassette-request-bodies"),
-                    bodies_dir=cassette_root(pytestconfig) / "bodies", rewrite_hosts=rewrite)
+    kw = dict(record_mode=pytestconfig.getoption("--record-mode"), scrubber=cassette_scrubber,
+              origin=origin, request_bodies=pytestconfig.getoption("--cassette-request-bodies"),
+              bodies_dir=cassette_root(pytestconfig) / "bodies", rewrite_hosts=rewrite)
+    chosen = pytestconfig.getoption("--cassette-match")
+    vcrs = {m: make_vcr(match=m, **kw) for m in ("fingerprint", "sequence")}
+    vcrs["default"] = vcrs[chosen]
+    return vcrs
+
+
+def _stored_match(path: Path) -> str | None:
+    """The ``match`` a cassette was recorded with (read from its metadata block, without the interactions)."""
+    if not path.exists():
+        return None
+    with path.open() as f:
+        for line in f:
+            if line.startswith("interactions:"):
+                break
+            if line.strip().startswith("match:"):
+                return line.split(":", 1)[1].strip().strip("'\"")
+    return None
 
 
 def check_age(path: Path, metadata: dict[str, Any], config: pytest.Config) -> str | None:
@@ -168,7 +191,11 @@ def conformance_cassette(request: pytest.FixtureRequest, conformance_vcr: Any) -
     if mode == "none" and not path.exists():
         pytest.fail(f"no cassette for this test: {path} (record it: voice-conformance record, "
                     f"or --record-mode once against a live or url= target)", pytrace=False)
-    with use_cassette(path, record_mode=mode, vcr_obj=conformance_vcr) as cassette:
+    vcr_obj = conformance_vcr["default"]
+    stored = _stored_match(path)
+    if mode in ("none", "once", "new_episodes") and stored in conformance_vcr:
+        vcr_obj = conformance_vcr[stored]
+    with use_cassette(path, record_mode=mode, vcr_obj=vcr_obj) as cassette:
         if mode == "none" or (mode in ("once", "new_episodes") and len(cassette.data)):
             check_age(path, dict(getattr(cassette, "_metadata", {}) or {}), config)
         yield cassette
