@@ -1,0 +1,77 @@
+"""The suite is honest: clean simulators pass it, and every injected fault makes it fail, naming the check.
+
+Each run is a separate pytest process (the audio models load once per process). Faults on
+different endpoints share a run; each fault must fail its own endpoint's expected check and leave
+the other endpoints alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+SUITE = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q", "-rf", "--conformance-report", ""]
+
+
+def failures(result: pytest.RunResult) -> set[tuple[str, str]]:
+    """``(check, endpoint)`` of every failed suite test, from pytest's short summary."""
+    out = set()
+    for line in result.outlines:
+        m = re.match(r"FAILED \S*::test_(\w+)\[([\w.]+)", line)
+        if m:
+            out.add((m.group(1), m.group(2).split("-")[0]))
+        else:
+            m = re.match(r"FAILED \S*::test_(\w+)", line)
+            if m:
+                out.add((m.group(1), ""))
+    return out
+
+
+def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess(*SUITE, *args, timeout=900)
+
+
+def test_clean_simulators_pass_the_whole_suite(pytester: pytest.Pytester) -> None:
+    result = run_suite(pytester)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) == 0 and outcomes.get("errors", 0) == 0, "\n".join(result.outlines[-40:])
+    assert outcomes.get("passed", 0) > 150
+
+
+# fault@endpoint → the checks that must catch it; each run keeps to that endpoint's tests (-k)
+FAULTS = {
+    "server_error@novita.minimax_voice_cloning": {"positive_data_acceptance"},
+    "rate_limit@novita.minimax_voice_cloning": {"positive_data_acceptance"},
+    "html_error_page@faseeh.voice_clone": {"positive_data_acceptance", "ignored_auth"},
+    "wrong_content_type@faseeh.voice_preview": {"positive_data_acceptance", "ignored_auth"},
+    "truncated_body@elevenlabs.speech_to_speech": {"positive_data_acceptance", "ignored_auth"},
+    "malformed_json@modelslab.text_to_audio": {"positive_data_acceptance", "ignored_auth"},
+    "job_failed@modelslab.voice_to_voice": {"positive_data_acceptance"},
+    "wrong_sample_rate@elevenlabs.speech_to_speech": {"output_format_conformance", "duration_conformance"},
+    "silent_audio@faseeh.voice_preview": {"audio_not_silent"},
+    "wrong_speaker@modelslab.voice_to_voice": {"speaker_verification"},
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_each_fault_fails_the_suite_naming_the_check(pytester: pytest.Pytester, fault: str) -> None:
+    expected = FAULTS[fault]
+    endpoint = fault.split("@")[1]
+    select = f"{endpoint.split('.')[1]} and ({' or '.join(sorted(expected))})"
+    result = run_suite(pytester, "-k", select, "--conformance-inject", fault)
+    failed = failures(result)
+    log = "\n".join(result.outlines[-40:])
+    caught = {check for check, ep in failed if ep == endpoint}
+    assert caught & expected, f"{fault} went unnoticed by {sorted(expected)}; failures: {sorted(failed)}\n{log}"
+    # the same checks pass without the fault: test_clean_simulators_pass_the_whole_suite
+
+
+def test_bad_options_are_usage_errors(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess(*SUITE, "--conformance-target", "nowhere")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "unknown target 'nowhere'" in "\n".join(result.errlines + result.outlines)
+    result = pytester.runpytest_subprocess(*SUITE, "--conformance-providers", "acme")
+    assert "unknown provider(s) acme" in "\n".join(result.errlines + result.outlines)
