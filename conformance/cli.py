@@ -116,5 +116,50 @@ def report_merge(shards: tuple[str, ...], output: str) -> None:
     click.echo(f"merged {n} lines from {len(shards)} file(s): {html} (results: {jsonl})")
 
 
+
+@main.command("record")
+@click.option("--out", "out", default="cassettes/suite", show_default=True, type=click.Path(file_okay=False),
+              help="Folder the suite's cassettes are written to.")
+@click.option("--mode", default="rewrite", show_default=True,
+              type=click.Choice(["once", "new_episodes", "all", "rewrite"]), help="vcrpy record mode.")
+@click.option("--request-bodies", default="digest", show_default=True, type=click.Choice(["full", "digest"]),
+              help="Keep request bodies as sidecars (full) or only their fingerprints (digest).")
+@click.option("-k", "keyword", default=None, help="Only the suite tests matching this pytest -k expression.")
+def record_command(out: str, mode: str, request_bodies: str, keyword: str | None) -> None:
+    """Record the conformance suite's cassettes from the loopback simulator over real HTTP.
+
+    Recorded URLs are the providers' own hosts; every key is scrubbed; bodies over a few KB
+    are sidecar files named by SHA-256.
+    """
+    from pathlib import Path
+
+    from conformance.cassettes.record import record_suite
+
+    code = record_suite(Path(out), mode=mode, request_bodies=request_bodies,
+                        pytest_args=["-k", keyword] if keyword else [])
+    if code:
+        raise click.ClickException(f"recording finished with pytest exit code {code}")
+    click.echo(f"cassettes written to {out}")
+
+
+@main.command("drift")
+@click.argument("old", type=click.Path(exists=True))
+@click.argument("new", required=False, type=click.Path(exists=True))
+@click.option("--spec", "spec_mode", is_flag=True, help="Compare the recordings in OLD with the spec.")
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
+def drift_command(old: str, new: str | None, spec_mode: bool, fmt: str) -> None:
+    """What changed between two cassette folders (OLD NEW), or a recording and the spec (--spec CASSETTES).
+
+    Exit code 1 when a change is breaking.
+    """
+    from conformance.cassettes.drift import drift_folders, drift_spec
+
+    if spec_mode == (new is not None):
+        raise click.UsageError("give OLD NEW, or --spec CASSETTES")
+    report = drift_spec(old) if spec_mode else drift_folders(old, new)  # type: ignore[arg-type]
+    click.echo(report.to_json() if fmt == "json" else report.to_text())
+    raise SystemExit(report.exit_code())
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

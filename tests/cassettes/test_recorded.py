@@ -54,3 +54,20 @@ def test_committed_cassettes_are_small_and_scrubbed():
             assert "recorded_at:" in text and "origin:" in text, p
             assert "conformance-simulator-key" not in text, p
             assert not re.search(r"uri: https?://(127\.0\.0\.1|localhost)", text), p
+
+
+def _replay_one(tmp_path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "conformance.suite.test_protocol", "-q",
+                           "-p", "no:cacheprovider", "-p", "no:xdist", "--conformance-target", "cassette",
+                           "--cassette-dir", str(ROOT / "cassettes" / "suite"),
+                           "-k", "positive_data_acceptance and novita", *extra],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+
+def test_cassette_max_age_warns_or_fails_on_stale_cassettes(tmp_path):
+    fresh = _replay_one(tmp_path, "--cassette-max-age", "100000d", "--cassette-stale", "fail")
+    assert fresh.returncode == 0 and "StaleCassetteWarning" not in fresh.stdout, fresh.stdout[-2000:]
+    warned = _replay_one(tmp_path, "--cassette-max-age", "1s")
+    assert warned.returncode == 0 and "StaleCassetteWarning" in warned.stdout, warned.stdout[-2000:]
+    failed = _replay_one(tmp_path, "--cassette-max-age", "1s", "--cassette-stale", "fail")
+    assert failed.returncode == 1 and "older than --cassette-max-age 1s" in failed.stdout, failed.stdout[-2000:]
