@@ -209,6 +209,7 @@ def output_format_conformance(audio: Any, fmt: Any, *, min_bandwidth_share: floa
                 "codec": getattr(audio, "codec", None)}
     src = f"seed 003: output_format {fmt.name} (codec_samplerate_bitrate)"
     if measured["container"] != fmt.container or measured["sample_rate"] != fmt.sample_rate:
+        measured["format_honest"] = False
         return _fail(name, f"asked for {fmt.name}, got {measured}", measured=measured, expected=expected, source=src)
     report = analyze(audio)
     measured.update(bandwidth_hz=round(report.bandwidth_hz), duration_s=round(report.duration_s, 3))
@@ -217,9 +218,11 @@ def output_format_conformance(audio: Any, fmt: Any, *, min_bandwidth_share: floa
         need = min_bandwidth_share * fmt.sample_rate / 2
         expected["bandwidth_hz"] = f">= {need:.0f}"
         if report.bandwidth_hz < need:
+            measured["format_honest"] = False
             return _fail(name, f"{fmt.name}: effective bandwidth {report.bandwidth_hz:.0f} Hz is under "
                                f"{need:.0f} Hz: the audio was made at a lower rate than declared",
                          measured=measured, expected=expected, source=src)
+    measured["format_honest"] = True
     return _ok(name, f"{fmt.name} as promised", measured=measured, expected=expected, source=src)
 
 
@@ -261,7 +264,7 @@ def speaker_verification(audio: Any, reference: Any, *, threshold: float | None 
     from conformance.audio import verify_speaker
 
     v = verify_speaker(audio, reference, threshold=threshold)
-    measured = {"cosine": round(v.cosine, 3), "score": round(v.score, 2), "backend": v.backend}
+    measured = {"speaker_similarity": round(v.cosine, 3), "score": round(v.score, 2), "backend": v.backend}
     expected = {"score": f">= {v.threshold}"}
     if not v.same_speaker:
         return _fail("speaker_verification", f"the output is not the target voice (S-norm score {v.score:.2f} "
@@ -273,8 +276,8 @@ def predicted_mos_floor(audio: Any, *, floor: float) -> CheckResult:
     from conformance.audio import predicted_mos
 
     m = predicted_mos(audio)
-    measured = {"ovrl": round(m.ovrl, 2), "sig": round(m.sig, 2), "bak": round(m.bak, 2)}
-    expected = {"ovrl": f">= {floor}"}
+    measured = {"predicted_mos": round(m.ovrl, 2), "sig": round(m.sig, 2), "bak": round(m.bak, 2)}
+    expected = {"predicted_mos": f">= {floor}"}
     if m.ovrl < floor:
         return _fail("predicted_mos_floor", f"DNSMOS OVRL {m.ovrl:.2f} under {floor}", measured=measured,
                      expected=expected)

@@ -67,6 +67,13 @@ class Suite:
         self.calls: list[dict[str, Any]] = []
         self._clients: dict[tuple[str, bool, str | None], Any] = {}
         self._voices: dict[str, Voice] = {}
+        self.record: Callable[..., None] = lambda **fields: None  # the current test's report record
+
+    def check(self, result: Any) -> None:
+        """Record a check's measured and expected values in the report, then assert it passed."""
+        self.record(measured=result.measured, expected=result.expected,
+                    **{k: v for k, v in (("rule", result.rule), ("source", result.source)) if v})
+        assert result.passed, result.explain()
 
     # -- clients ---------------------------------------------------------------------------
 
@@ -102,6 +109,9 @@ class Suite:
             out.ttfb = ex.received.ttfb
         self.calls.append({"endpoint": ep.id, "status": out.status, "ttfb": out.ttfb, "latency": out.latency,
                            "error": type(out.error).__name__ if out.error else None})
+        self.record(latency={"ttfb": out.ttfb, "total": out.latency},
+                    request_excerpt=f"{ep.method} {ep.path} {sorted(params)}",
+                    response_excerpt=_excerpt(out))
         return out
 
     def serve_urls(self, params: dict[str, Any]) -> None:
@@ -134,6 +144,29 @@ class Suite:
 
     def wrong_key(self) -> str:
         return WRONG_KEY
+
+
+def _excerpt(out: Outcome) -> str:
+    head = f"HTTP {out.status} {out.content_type}" if out.status is not None else out.describe()
+    if out.body and ("json" in out.content_type or "text" in out.content_type or "html" in out.content_type):
+        return head + "\n" + out.body[:600].decode("utf-8", "replace")
+    return head + (f"\n<{len(out.body)} bytes>" if out.body else "")
+
+
+@pytest.fixture(autouse=True)
+def _suite_records(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every call and check of a suite test goes into that test's report record."""
+    if "suite" not in request.fixturenames:
+        yield
+        return
+    suite = request.getfixturevalue("suite")
+    try:
+        suite.record = request.getfixturevalue("conformance_record")
+    except pytest.FixtureLookupError:  # the report plugin is disabled (-p no:...)
+        suite.record = lambda **fields: None
+    suite.record(target=suite.target.describe())
+    yield
+    suite.record = lambda **fields: None
 
 
 @pytest.fixture(scope="session")

@@ -108,6 +108,21 @@ def produce(suite: Suite, endpoint_id: str, output_format: str | None = None) ->
                     text=text, expect_format=expect_format)
 
 
+def _record_audio(suite: Suite, p: Produced) -> None:
+    """The input, target voice and output of this check, for the report's audio panel."""
+    from conformance.audio.decoding import as_decoded
+
+    clips: dict[str, Any] = {"reference": p.reference}
+    if p.source is not None:
+        clips["input"] = p.source
+    try:
+        d = as_decoded(p.audio)
+        clips["output"] = (d.samples, d.sample_rate)
+    except Exception:  # an undecodable output is reported by the checks themselves
+        pass
+    suite.record(audio=clips)
+
+
 @pytest.fixture(scope="session")
 def produced(suite: Suite) -> Any:
     cache: dict[tuple[str, str | None], Produced] = {}
@@ -119,13 +134,27 @@ def produced(suite: Suite) -> Any:
         p = cache[key]
         if p.audio is None:
             pytest.fail(f"{endpoint_id} gave no audio to check: {p.outcome.describe()}")
+        _record_audio(suite, p)
         return p
 
     return get
 
 
+_CURRENT: list[Suite] = []
+
+
 def assert_check(result: checks.CheckResult) -> None:
+    """Assert a check, recording its values in the report (through the run's :class:`Suite`)."""
+    if _CURRENT:
+        _CURRENT[0].check(result)
     assert result.passed, result.explain()
+
+
+@pytest.fixture(autouse=True)
+def _current_suite(suite: Suite) -> Any:
+    _CURRENT[:] = [suite]
+    yield
+    _CURRENT.clear()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -49,8 +49,21 @@ def queued_job(suite: Suite) -> Any:
     return out.result.id
 
 
+_CURRENT: list[Suite] = []
+
+
 def assert_check(result: checks.CheckResult) -> None:
+    """Assert a check, recording its values in the report (through the run's :class:`Suite`)."""
+    if _CURRENT:
+        _CURRENT[0].check(result)
     assert result.passed, result.explain()
+
+
+@pytest.fixture(autouse=True)
+def _current_suite(suite: Suite) -> Any:
+    _CURRENT[:] = [suite]
+    yield
+    _CURRENT.clear()
 
 
 def common_checks(ep: Endpoint, out: Outcome) -> None:
