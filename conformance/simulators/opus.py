@@ -1,7 +1,7 @@
 """Ogg/Opus at an exact bitrate: the reference libopus encoder through ctypes, and a small Ogg muxer.
 
 libsndfile can write Ogg/Opus too, but it picks the encoder's complexity itself and runs at about
-30–60× real time; libopus at complexity 5 runs several hundred times faster than real time, which
+30–60× real time; libopus at complexity 3 runs several hundred times faster than real time, which
 keeps the simulators quick. ``available()`` says whether the shared library (Debian ``libopus0``)
 is there; :func:`conformance.simulators.audio.encode_opus` falls back to libsndfile when it is not.
 
@@ -29,7 +29,7 @@ _SET_BITRATE = 4002
 _SET_VBR = 4006
 _SET_COMPLEXITY = 4010
 _GET_LOOKAHEAD = 4027
-COMPLEXITY = 5
+COMPLEXITY = 3
 VENDOR = b"voice-conformance simulator (libopus)"
 
 
