@@ -48,6 +48,7 @@ from conformance.clients.transport import (
 from conformance.spec import registry
 from conformance.spec.model import (
     MISSING,
+    schema_errors,
     AudioInput,
     Endpoint,
     ErrorCase,
@@ -307,16 +308,12 @@ class ClientCore:
                      if r.kind == "json" and r.state == state and r.schema is not None]
         if not contracts:
             return
-        import jsonschema
-
         errors = []
         for contract in contracts:
-            try:
-                jsonschema.validate(body, contract.schema)  # type: ignore[arg-type]
+            found = schema_errors(body, contract.schema)  # type: ignore[arg-type]
+            if not found:
                 return
-            except jsonschema.ValidationError as exc:
-                path = "/".join(map(str, exc.absolute_path)) or "(root)"
-                errors.append(f"{path}: {exc.message}")
+            errors.extend(found[:3])
         raise ProtocolError(f"{state} body breaks the documented schema ({contracts[0].source}): "
                             + self._key.mask("; ".join(errors))[:300],
                             status=got.response.status_code, endpoint_id=ep.id)

@@ -819,6 +819,25 @@ class ErrorShape:
     source: Source
 
 
+_VALIDATORS: dict[int, Any] = {}
+
+
+def schema_errors(instance: Any, schema: Mapping[str, Any]) -> list[str]:
+    """Why ``instance`` breaks the JSON Schema ``schema`` (empty when it conforms).
+
+    Validators are built once per schema (checking a schema costs more than using it).
+    """
+    validator = _VALIDATORS.get(id(schema))
+    if validator is None:
+        import jsonschema
+
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        validator = _VALIDATORS[id(schema)] = cls(schema)
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+            for e in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))]
+
+
 def _norm_ctype(value: str) -> tuple[str, frozenset[str]]:
     parts = [p.strip().lower().replace(" ", "") for p in value.split(";") if p.strip()]
     return (parts[0] if parts else ""), frozenset(p for p in parts[1:] if not p.startswith("charset="))

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.spec.model import Endpoint, Provider, Source
+from conformance.spec.model import Endpoint, Provider, Source, schema_errors
 
 
 @dataclass
@@ -80,8 +80,6 @@ def content_type_conformance(ep: Endpoint, status: int, content_type: str) -> Ch
 
 def response_schema_conformance(ep: Endpoint, status: int, body: bytes) -> CheckResult:
     """A JSON body matches a documented schema for its status (any documented state)."""
-    import jsonschema
-
     contracts = [r for r in ep.responses_for(status) if r.kind == "json" and r.schema is not None]
     if not contracts:
         audio = [r for r in ep.responses_for(status) if r.kind == "audio"]
@@ -96,12 +94,11 @@ def response_schema_conformance(ep: Endpoint, status: int, body: bytes) -> Check
             "utf-8", "replace")}, expected={"schema": [r.state for r in contracts]})
     errors = []
     for r in contracts:
-        try:
-            jsonschema.validate(data, r.schema)  # type: ignore[arg-type]
+        found = schema_errors(data, r.schema)  # type: ignore[arg-type]
+        if not found:
             return _ok("response_schema_conformance", f"matches the documented {r.state} body",
                        measured={"state": r.state}, source=str(r.source))
-        except jsonschema.ValidationError as exc:
-            errors.append(f"{r.state}: {'/'.join(map(str, exc.absolute_path)) or '(root)'}: {exc.message}")
+        errors.append(f"{r.state}: {found[0]}")
     return _fail("response_schema_conformance", "; ".join(errors)[:400], measured={"status": status},
                  expected={"schema": [r.state for r in contracts]}, source=str(contracts[0].source))
 
@@ -117,13 +114,8 @@ def _error_statuses(provider: Provider, names: tuple[str, ...]) -> set[int]:
 
 
 def _is_error_body(provider: Provider, body: Any) -> tuple[bool, str]:
-    import jsonschema
-
-    try:
-        jsonschema.validate(body, provider.error_shape.schema)  # type: ignore[arg-type]
-        return True, ""
-    except jsonschema.ValidationError as exc:
-        return False, exc.message
+    found = schema_errors(body, provider.error_shape.schema)  # type: ignore[arg-type]
+    return (not found), (found[0] if found else "")
 
 
 def negative_data_rejection(ep: Endpoint, status: int, body: bytes, *, rule: str, source: Source | None = None,
