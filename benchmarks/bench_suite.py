@@ -14,6 +14,7 @@ Run: ``.venv/bin/python benchmarks/bench_suite.py [--skip-suite]``
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import subprocess
@@ -76,10 +77,8 @@ def hypothesis_throughput(seconds: float = 5.0) -> None:
                 raise _Done
 
         start = time.perf_counter()
-        try:
+        with contextlib.suppress(_Done):
             drive()
-        except _Done:
-            pass
         elapsed = time.perf_counter() - start
     print(f"hypothesis through the simulator (no preview text): {count[0] / elapsed:.0f} validated requests/s on {ep.id} "
           f"(target >= 500/s)")
