@@ -146,6 +146,16 @@ class Suite:
         return WRONG_KEY
 
 
+_CURRENT: list[Suite] = []
+
+
+def assert_check(result: Any) -> None:
+    """Assert a check, recording its measured and expected values in the current test's report record."""
+    if _CURRENT:
+        _CURRENT[0].check(result)
+    assert result.passed, result.explain()
+
+
 def _excerpt(out: Outcome) -> str:
     head = f"HTTP {out.status} {out.content_type}" if out.status is not None else out.describe()
     if out.body and ("json" in out.content_type or "text" in out.content_type or "html" in out.content_type):
@@ -165,7 +175,9 @@ def _suite_records(request: pytest.FixtureRequest) -> Iterator[None]:
     except pytest.FixtureLookupError:  # the report plugin is disabled (-p no:...)
         suite.record = lambda **fields: None
     suite.record(target=suite.target.describe())
+    _CURRENT[:] = [suite]
     yield
+    _CURRENT.clear()
     suite.record = lambda **fields: None
 
 

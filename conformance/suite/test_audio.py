@@ -15,7 +15,7 @@ from conformance import spec
 from conformance.spec import Endpoint
 from conformance.spec.elevenlabs import OUTPUT_FORMATS, parse_output_format
 from conformance.suite import checks
-from conformance.suite.conftest import Outcome, Suite
+from conformance.suite.conftest import Outcome, Suite, assert_check
 from conformance.suite.thresholds import THRESHOLDS
 
 INPUT_SECONDS = 4.0
@@ -138,23 +138,6 @@ def produced(suite: Suite) -> Any:
         return p
 
     return get
-
-
-_CURRENT: list[Suite] = []
-
-
-def assert_check(result: checks.CheckResult) -> None:
-    """Assert a check, recording its values in the report (through the run's :class:`Suite`)."""
-    if _CURRENT:
-        _CURRENT[0].check(result)
-    assert result.passed, result.explain()
-
-
-@pytest.fixture(autouse=True)
-def _current_suite(suite: Suite) -> Any:
-    _CURRENT[:] = [suite]
-    yield
-    _CURRENT.clear()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from conformance import strategies
 from conformance.spec import Endpoint
 from conformance.suite import checks
-from conformance.suite.conftest import Outcome, Suite
+from conformance.suite.conftest import Outcome, Suite, assert_check
 
 _FEW = settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -47,23 +47,6 @@ def queued_job(suite: Suite) -> Any:
     if out.error is not None:
         pytest.fail(f"could not submit a job to fetch: {out.describe()}")
     return out.result.id
-
-
-_CURRENT: list[Suite] = []
-
-
-def assert_check(result: checks.CheckResult) -> None:
-    """Assert a check, recording its values in the report (through the run's :class:`Suite`)."""
-    if _CURRENT:
-        _CURRENT[0].check(result)
-    assert result.passed, result.explain()
-
-
-@pytest.fixture(autouse=True)
-def _current_suite(suite: Suite) -> Any:
-    _CURRENT[:] = [suite]
-    yield
-    _CURRENT.clear()
 
 
 def common_checks(ep: Endpoint, out: Outcome) -> None:
