@@ -31,7 +31,7 @@ from conformance.clients.errors import (
     RateLimited,
     RequestTimeout,
 )
-from conformance.clients.results import AudioResult, Timing
+from conformance.clients.results import AudioResult, Timing, VoiceResult
 from conformance.clients.transport import (
     RETRY_STATUSES,
     Flow,
@@ -48,7 +48,6 @@ from conformance.clients.transport import (
 from conformance.spec import registry
 from conformance.spec.model import (
     MISSING,
-    schema_errors,
     AudioInput,
     Endpoint,
     ErrorCase,
@@ -57,6 +56,7 @@ from conformance.spec.model import (
     SpecWarning,
     Violation,
     content_type_ok,
+    schema_errors,
 )
 from conformance.spec.wire import audio_from_user, encode_request, probe_into, raw_pcm_rule
 
@@ -404,6 +404,13 @@ class ClientCore:
         result.format, result.codec = info.format, info.codec
         result.sample_rate, result.channels = info.sample_rate, info.channels
         return result
+
+    def _voice_result(self, ep: Endpoint, got: Received, body: Any) -> VoiceResult:
+        """A created voice, once its body matches the documented schema."""
+        self._check_schema(ep, got, body)
+        return VoiceResult(voice_id=body["voice_id"], fields=body, endpoint_id=ep.id,
+                           request_id=self._request_id(got), headers=dict(got.response.headers.items()),
+                           timing=self._timing(got))
 
     def _download_flow(self, url: str) -> Flow[AudioResult]:
         """GET an output URL (ModelsLab outputs, Novita demo audio) as an :class:`AudioResult`."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from conformance.clients.base import UNSET, AsyncClient, ClientCore, SyncClient
 from conformance.clients.errors import JobFailed, JobTimeout, ProtocolError
-from conformance.clients.results import Job, VoiceResult
+from conformance.clients.results import Job
 from conformance.clients.transport import Flow, Received, Sleep
 from conformance.spec.elevenlabs import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, parse_output_format
 from conformance.spec.faseeh import PREVIEW_SAMPLE_RATE
@@ -240,10 +240,7 @@ class _Novita(ClientCore):
             self._raise_minimax(ep, got, body)
         if status != 200:
             self._raise_error(ep, got, body)
-        self._check_schema(ep, got, body)
-        return VoiceResult(voice_id=body["voice_id"], fields=body, endpoint_id=ep.id,
-                           request_id=self._request_id(got), headers=dict(got.response.headers.items()),
-                           timing=self._timing(got))
+        return self._voice_result(ep, got, body)
         yield  # pragma: no cover
 
     def _raise_minimax(self, ep: Endpoint, got: Received, body: dict[str, Any]) -> None:
@@ -302,10 +299,7 @@ class _Faseeh(ClientCore):
         body = self._json(ep, got)
         if status != 200:
             self._raise_error(ep, got, body)
-        self._check_schema(ep, got, body)
-        return VoiceResult(voice_id=body["voice_id"], fields=body, endpoint_id=ep.id,
-                           request_id=self._request_id(got), headers=dict(got.response.headers.items()),
-                           timing=self._timing(got))
+        return self._voice_result(ep, got, body)
         yield  # pragma: no cover
 
 
