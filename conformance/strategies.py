@@ -20,7 +20,7 @@ import math
 import re
 import string
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -93,7 +93,16 @@ def _oversized_wav(size: int) -> bytes:
 
 
 def audio_input(data: bytes, kind: str, fmt: str, raw: RawPcm | None = None) -> AudioInput:
-    """An :class:`AudioInput` of ``kind`` (bytes, base64 or url: hosted by the kit) for ``data``."""
+    """An :class:`AudioInput` of ``kind`` (bytes, base64 or url: hosted by the kit) for ``data``.
+
+    Hosting and probing happen once per distinct input; each call returns a fresh copy.
+    """
+    return replace(_audio_input(data, kind, fmt, raw))
+
+
+@lru_cache(maxsize=512)
+def _audio_input(data: bytes, kind: str, fmt: str, raw: RawPcm | None) -> AudioInput:
+    # ``bytes`` caches its hash, and audio_bytes() hands out the same objects: lookups are cheap
     if kind == "url":
         value = AudioInput("url", url=hosted.host(data, _EXT.get(fmt, "bin")), data=data)
     else:
@@ -131,16 +140,32 @@ def _audio_kind(param: Param) -> str:
     return "url" if any(isinstance(c, Url) for c in param.constraints) else "bytes"
 
 
+def _per_param(build: Callable[..., st.SearchStrategy[Any]]) -> Callable[..., st.SearchStrategy[Any]]:
+    """Build a param's strategy once: strategies are immutable, and hypothesis validates each new one."""
+    cache: dict[tuple[Any, ...], tuple[Param, st.SearchStrategy[Any]]] = {}
+
+    def cached(param: Param, *args: Any, **kwargs: Any) -> st.SearchStrategy[Any]:
+        key = (id(param), args, tuple(sorted(kwargs.items())))
+        hit = cache.get(key)
+        if hit is None or hit[0] is not param:
+            hit = cache[key] = (param, build(param, *args, **kwargs))
+        return hit[1]
+
+    cached.__doc__, cached.__name__, cached.__wrapped__ = build.__doc__, build.__name__, build  # type: ignore[attr-defined]
+    return cached
+
+
+@_per_param
 def _valid_audio(param: Param, kind: str | None = None, raw: RawPcm | None = None) -> st.SearchStrategy[AudioInput]:
     lo, hi = _window(param)
     if raw is not None:
         return st.sampled_from([round(lo, 2), 2.0]).map(
             lambda d: audio_input(audio_bytes(max(d, 0.5), "raw", raw.sample_rate), "bytes", "raw", raw))
-    durations = st.sampled_from(sorted({round(lo, 2), round(hi, 2), round((lo + hi) / 2, 2)}))
-    fmts = _formats(param)
+    durations = sorted({round(lo, 2), round(hi, 2), round((lo + hi) / 2, 2)})
     k = kind or _audio_kind(param)
-    return st.tuples(durations, st.sampled_from(fmts)).map(
-        lambda t: audio_input(audio_bytes(t[0], t[1], 16000), k, t[1]))
+    # one choice of (duration, format): shortest first, so failures shrink to the shortest clip
+    choices = [(d, f) for d in durations for f in _formats(param)]
+    return st.sampled_from(choices).map(lambda t: audio_input(audio_bytes(t[0], t[1], 16000), k, t[1]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,11 +173,24 @@ def _valid_audio(param: Param, kind: str | None = None, raw: RawPcm | None = Non
 # ---------------------------------------------------------------------------------------------
 
 
+def _phrases() -> tuple[str, ...]:
+    """Phrases of 1–16 words over :data:`_WORDS` (several scripts), shortest first so examples shrink to them."""
+    import random
+
+    rnd = random.Random(0)
+    out = {" ".join(rnd.choice(_WORDS) for _ in range(n)) for n in range(1, 17) for _ in range(16)}
+    return tuple(sorted(out, key=lambda t: (len(t), t)))
+
+
+_PHRASES = _phrases()
+
+
 def _text(min_size: int = 1, max_size: int = 40) -> st.SearchStrategy[str]:
-    return st.lists(st.sampled_from(_WORDS), min_size=1, max_size=8).map(" ".join).filter(
-        lambda s: min_size <= len(s) <= max_size)
+    # one choice per text: a list of sampled words costs hypothesis a draw per word
+    return st.sampled_from([t for t in _PHRASES if min_size <= len(t) <= max_size])
 
 
+@_per_param
 def valid_value(param: Param) -> st.SearchStrategy[Any]:
     """Values of ``param`` that satisfy every one of its constraints."""
     cs = param.constraints
@@ -166,12 +204,13 @@ def valid_value(param: Param) -> st.SearchStrategy[Any]:
     elif param.type in ("integer", "number"):
         lo = rng.min if rng and rng.min is not None else 0
         hi = rng.max if rng and rng.max is not None else 1000
+        # bounded integers and floats already favour their bounds; boundary_cases() lists them all
         if param.type == "integer":
-            strategy = st.integers(int(lo), int(hi)) | st.sampled_from([int(lo), int(hi)])
+            strategy = st.integers(int(lo), int(hi))
         else:
             strategy = st.floats(lo, hi, allow_nan=False, allow_infinity=False,
                                  exclude_min=bool(rng and rng.min_exclusive),
-                                 exclude_max=bool(rng and rng.max_exclusive)) | st.sampled_from([lo, hi])
+                                 exclude_max=bool(rng and rng.max_exclusive))
     elif param.type == "boolean":
         strategy = st.booleans()
     elif param.type == "url" or any(isinstance(c, Url) for c in cs):
@@ -189,7 +228,7 @@ def valid_value(param: Param) -> st.SearchStrategy[Any]:
                             min_size=1, max_size=3).map(",".join)
     elif any(isinstance(c, WordCount) for c in cs):
         words = next(c for c in cs if isinstance(c, WordCount)).min
-        strategy = st.lists(st.sampled_from(_WORDS), min_size=words, max_size=words + 8).map(" ".join)
+        strategy = st.sampled_from([t for t in _PHRASES if words <= len(t.split()) <= words + 8])
     else:
         length = next((c for c in cs if isinstance(c, Length)), None)
         hi = length.max if length and length.max is not None else 60
@@ -203,6 +242,11 @@ def valid_value(param: Param) -> st.SearchStrategy[Any]:
     if param.nullable:
         strategy = strategy | st.none()
     return strategy
+
+
+@_per_param
+def _non_null(param: Param) -> st.SearchStrategy[Any]:
+    return valid_value(param).filter(lambda v: v is not None)
 
 
 def st_punct(s: str) -> str:
@@ -313,10 +357,10 @@ def _repair(ep: Endpoint, params: dict[str, Any], draw: Callable[[st.SearchStrat
     for r in ep.rules:
         if isinstance(r, RequiredWith) and r.trigger in params and params[r.trigger] is not None \
                 and params.get(r.param) is None:
-            params[r.param] = draw(valid_value(ep.param(r.param)).filter(lambda v: v is not None))
+            params[r.param] = draw(_non_null(ep.param(r.param)))
         if isinstance(r, AtLeastOne) and not any(params.get(n) is not None for n in r.names):
             name = r.names[-1]
-            params[name] = draw(valid_value(ep.param(name)).filter(lambda v: v is not None))
+            params[name] = draw(_non_null(ep.param(name)))
     for w in _when_rules(ep):
         current = params.get(w.param, MISSING)
         if current is MISSING:
@@ -338,19 +382,29 @@ def _optional_names(ep: Endpoint) -> list[str]:
 
 
 @st.composite
-def _valid_request(draw: Any, ep: Endpoint) -> dict[str, Any]:
+def _valid_request(draw: Any, ep: Endpoint, omit: frozenset[str] = frozenset()) -> dict[str, Any]:
     params: dict[str, Any] = {}
+    optional = [p for p in ep.params if not p.required and p.name not in ep.auth_params and p.name not in omit]
+    # which optional params are sent: one choice (a bit mask) rather than a boolean each; shrinks to none
+    present = draw(st.integers(0, 2 ** len(optional) - 1)) if optional else 0
+    chosen = {p.name for i, p in enumerate(optional) if present >> i & 1}
     for p in ep.params:
         if p.name in ep.auth_params:
             continue
-        if p.required or draw(st.booleans()):
+        if p.required or p.name in chosen:
             params[p.name] = draw(valid_value(p))
     return _repair(ep, params, draw)
 
 
-def valid_requests(endpoint: Endpoint) -> st.SearchStrategy[dict[str, Any]]:
-    """Requests (logical params, no API key) that satisfy every documented rule."""
-    return _valid_request(endpoint).filter(lambda p: not endpoint.validate(p))
+def valid_requests(endpoint: Endpoint, *, omit: tuple[str, ...] = ()) -> st.SearchStrategy[dict[str, Any]]:
+    """Requests (logical params, no API key) that satisfy every documented rule.
+
+    ``omit``: optional params never to send (e.g. ``("text",)`` on Novita's clone: no preview audio).
+    """
+    for name in omit:
+        if not endpoint.has_param(name) or endpoint.param(name).required:
+            raise ValueError(f"valid_requests(omit=...): {name!r} is not an optional param of {endpoint.id}")
+    return _valid_request(endpoint, frozenset(omit)).filter(lambda p: not endpoint.validate(p))
 
 
 def _targets(ep: Endpoint) -> list[tuple[str, str | None, Callable[[dict[str, Any]], st.SearchStrategy[dict[str, Any]]]]]:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from conformance import spec, strategies
 from conformance.audio import probe
-from conformance.spec.model import AudioInput
+from conformance.spec.model import AudioInput, Range
 
 ENDPOINTS = [e.id for e in spec.endpoints()]
 FAST = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -27,6 +27,48 @@ def test_valid_requests_satisfy_every_rule(endpoint_id: str) -> None:
                 assert p.name in params
 
     check()
+
+
+RANGED = [(e.id, p.name) for e in spec.endpoints() for p in e.params
+          if p.type in ("integer", "number") and any(isinstance(c, Range) for c in p.constraints)]
+
+
+@pytest.mark.parametrize(("endpoint_id", "name"), RANGED, ids=[f"{e}.{n}" for e, n in RANGED])
+def test_valid_values_reach_both_ends_of_every_range(endpoint_id: str, name: str) -> None:
+    param = spec.get(endpoint_id).param(name)
+    rng = next(c for c in param.constraints if isinstance(c, Range))
+    seen: list = []
+
+    @settings(max_examples=200, deadline=None, database=None, derandomize=True)
+    @given(strategies.valid_value(param))
+    def collect(v: object) -> None:
+        seen.append(v)
+
+    collect()
+    values = [v for v in seen if v is not None]
+    assert all(rng.check(v) is None for v in values)
+    if rng.min is not None and not rng.min_exclusive:
+        assert rng.min in values, f"{name}: never drew the minimum {rng.min}"
+    if rng.max is not None and not rng.max_exclusive:
+        assert rng.max in values, f"{name}: never drew the maximum {rng.max}"
+
+
+def test_valid_requests_can_leave_out_optional_params() -> None:
+    ep = spec.get("novita.minimax_voice_cloning")
+    sent: list[dict] = []
+
+    @FAST
+    @given(strategies.valid_requests(ep, omit=("text",)))
+    def collect(params: dict) -> None:
+        sent.append(params)
+
+    collect()
+    assert sent and not any("text" in p for p in sent)
+    assert any(len(p) > 1 for p in sent)  # the other optional params still come
+    with pytest.raises(ValueError, match="'audio_url' is not an optional param"):
+        strategies.valid_requests(ep, omit=("audio_url",))
+    with pytest.raises(ValueError, match="'nope' is not an optional param"):
+        strategies.valid_requests(ep, omit=("nope",))
 
 
 @pytest.mark.parametrize("label", [(e.id, lbl) for e in spec.endpoints() for lbl in strategies.rule_labels(e)],

@@ -76,7 +76,11 @@ class Clip:
 
 def fixtures_dir() -> Path:
     """The fixtures folder: ``$VOICE_CONFORMANCE_FIXTURES`` or the repository's ``fixtures/``."""
-    env = os.environ.get(ENV_VAR)
+    return _fixtures_dir(os.environ.get(ENV_VAR) or None)
+
+
+@lru_cache(maxsize=8)
+def _fixtures_dir(env: str | None) -> Path:
     if env:
         return Path(env).expanduser().resolve()
     return Path(__file__).resolve().parents[2] / "fixtures"
@@ -92,12 +96,17 @@ def _manifest(folder: Path) -> dict[str, Any]:
 
 def speakers() -> list[SpeakerInfo]:
     """Every speaker of the corpus, in manifest order."""
-    return [
+    return list(_speakers(fixtures_dir()))
+
+
+@lru_cache(maxsize=4)
+def _speakers(folder: Path) -> tuple[SpeakerInfo, ...]:
+    return tuple(
         SpeakerInfo(id=s["id"], description=s["description"], gender=s.get("gender"),
                     language=s["language"], source_package=s["source_package"], licence=s["licence"],
                     kind=s.get("kind", "synthetic"), sample_rate=int(s["sample_rate"]))
-        for s in _manifest(fixtures_dir())["speakers"]
-    ]
+        for s in _manifest(folder)["speakers"]
+    )
 
 
 def speaker(speaker_id: str) -> SpeakerInfo:

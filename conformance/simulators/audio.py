@@ -21,6 +21,8 @@ import io
 import math
 import shutil
 import subprocess
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -114,15 +116,33 @@ def _decode_ffmpeg(data: bytes, rate: int = 24000) -> tuple[np.ndarray, int]:
 
 
 def audio_reference(data: bytes, *, raw_sample_rate: int | None = None) -> Reference:
-    """A :class:`Reference` from uploaded bytes (cached by content)."""
-    return _audio_reference(data, raw_sample_rate)
-
-
-@lru_cache(maxsize=4)  # uploads can be minutes long: keep only the last few decoded
-def _audio_reference(data: bytes, raw_sample_rate: int | None) -> Reference:
+    """A :class:`Reference` from uploaded bytes (cached by content, within a memory budget)."""
+    global _reference_bytes
+    key = (data, raw_sample_rate)  # bytes cache their hash: a repeated upload is found cheaply
+    with _references_lock:
+        ref = _references.get(key)
+        if ref is not None:
+            _references.move_to_end(key)
+            return ref
     y, rate = decode(data, raw_sample_rate=raw_sample_rate)
     y.setflags(write=False)
-    return Reference(y, rate, "audio:" + hashlib.sha256(data).hexdigest()[:12])
+    ref = Reference(y, rate, "audio:" + hashlib.sha256(data).hexdigest()[:12])
+    with _references_lock:
+        if key not in _references:
+            _references[key] = ref
+            _reference_bytes += y.nbytes
+        while _reference_bytes > REFERENCE_CACHE_BYTES and len(_references) > 1:
+            _, old = _references.popitem(last=False)  # least recently used first
+            _reference_bytes -= old.samples.nbytes
+    return ref
+
+
+# Decoded uploads kept for reuse: fuzzing sends the same few clips again and again, but an upload
+# can be minutes long, so the cache is bounded by the decoded samples' size, not a count.
+REFERENCE_CACHE_BYTES = 64 * 2**20
+_references: OrderedDict[tuple[bytes, int | None], Reference] = OrderedDict()
+_references_lock = threading.Lock()
+_reference_bytes = 0
 
 
 # --------------------------------------------------------------------------------------------

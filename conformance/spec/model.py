@@ -173,6 +173,10 @@ class AudioInput:
 
     __repr__ = describe
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # hypothesis (and IPython) pretty-print dataclasses field by field: keep audio bytes out
+        printer.text(self.describe())
+
 
 # --------------------------------------------------------------------------------------------
 # constraints: one small class each, with a registry (cf. respx patterns)
