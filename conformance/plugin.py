@@ -6,7 +6,9 @@ hypothesis and the audio stack load when a fixture or the suite first needs them
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ import pytest
 
 if TYPE_CHECKING:  # pragma: no cover
     from conformance.clients.base import SyncClient
+    from conformance.config import Config
 
 pytest_plugins = ["conformance.report.plugin", "conformance.cassettes.plugin"]
 
@@ -34,27 +37,159 @@ MARKERS = {
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "voice-conformance")
-    group.addoption("--conformance-target", default="simulator", metavar="TARGET",
-                    help="where requests go: simulator (default, offline), cassette (replay, offline), "
-                         "live (keys from the environment) or url=BASE (a gateway)")
+    group.addoption("--conformance-target", default=None, metavar="TARGET",
+                    help="where requests go: simulator (offline), cassette (replay, offline), live (keys from the "
+                         "environment) or url=BASE (a gateway); default: the configuration file's, else simulator")
     group.addoption("--conformance-providers", default=None, metavar="IDS",
-                    help="comma-separated providers to check (default: all): " + ",".join(PROVIDERS))
-    group.addoption("--conformance-seed", type=int, default=0, metavar="N",
-                    help="seed of the simulators' audio and ids (default 0)")
+                    help="comma-separated providers to check (default: the configuration file's, else all): "
+                         + ",".join(PROVIDERS))
+    group.addoption("--conformance-seed", type=int, default=None, metavar="N",
+                    help="seed of the simulators' audio and ids (default: the configuration file's, else 0)")
     group.addoption("--conformance-inject", action="append", default=[], metavar="FAULT[@ENDPOINT]",
                     help="inject a simulator fault for the whole run, e.g. wrong_sample_rate or "
                          "server_error@novita.minimax_voice_cloning (repeatable)")
+    group.addoption("--conformance-threshold", action="append", default=[], metavar="NAME=VALUE",
+                    help="override an audio check threshold, e.g. mos_floor=2.5 (repeatable; beats the "
+                         "configuration file and VOICE_CONFORMANCE_<NAME> variables)")
+    group.addoption("--conformance-config", default=None, metavar="PATH",
+                    help="the configuration file (default: voice-conformance.toml or pyproject.toml "
+                         "[tool.voice-conformance], looked for from the working directory and the rootdir)")
+    group.addoption("--shard", default=None, metavar="I/N",
+                    help="run only shard I of N (1-based): a stable split of the collected tests by node id, "
+                         "for CI jobs; merge their reports with `voice-conformance report merge`")
 
 
+_CONFIG = pytest.StashKey["Config"]()
+
+
+def _load_run_config(config: pytest.Config) -> Config:
+    """The configuration file of this run: the option's, the controller's (xdist workers), or found."""
+    from conformance.config import Config, find_config, load_config
+
+    given = config.getoption("--conformance-config", None)
+    worker_input = getattr(config, "workerinput", None)
+    if not given and worker_input is not None and "conformance_config" in worker_input:
+        given = worker_input["conformance_config"] or None
+        if given is None:
+            return Config()
+    if given:
+        return load_config(given)
+    for start in (config.invocation_params.dir, config.rootpath):
+        path = find_config(start)
+        if path is not None:
+            return load_config(path)
+    return Config()
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    """Resolve the options against the configuration file, before any other plugin reads them."""
     for marker, text in MARKERS.items():
         config.addinivalue_line("markers", f"{marker}: {text}")
-    target = config.getoption("--conformance-target", "simulator")
+    from conformance.config import ConfigError, parse_threshold_flags
+    from conformance.suite import thresholds
+
     try:
-        parse_target(target)
-        selected_providers(config.getoption("--conformance-providers", None))
+        cfg = _load_run_config(config)
+        opt = config.option
+        if getattr(opt, "conformance_target", None) is None:
+            opt.conformance_target = cfg.target or "simulator"
+        if getattr(opt, "conformance_providers", None) is None and cfg.providers:
+            opt.conformance_providers = ",".join(cfg.providers)
+        if getattr(opt, "conformance_seed", None) is None:
+            opt.conformance_seed = cfg.seed if cfg.seed is not None else 0
+        parse_target(opt.conformance_target)
+        selected_providers(opt.conformance_providers)
+        flags = parse_threshold_flags(getattr(opt, "conformance_threshold", None))
+        thresholds.configure(cfg.thresholds, flags)
+        parse_shard(getattr(opt, "shard", None))
+    except ConfigError as exc:
+        raise pytest.UsageError(f"configuration: {exc}") from None
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
+    # more values the cassettes scrub: read from the variables the file names, kept off command lines
+    if cfg.secrets_env and hasattr(opt, "cassette_secret"):
+        opt.cassette_secret = [*(opt.cassette_secret or []), *cfg.secret_values()]
+    if cfg.hypothesis_profile:
+        os.environ.setdefault("HYPOTHESIS_PROFILE", cfg.hypothesis_profile)
+    config.stash[_CONFIG] = cfg
+    if config.pluginmanager.hasplugin("xdist") and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_XdistConfig(cfg), "conformance-config-xdist")
+
+
+class _XdistConfig:
+    """Workers read the configuration file the controller found."""
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["conformance_config"] = str(self.cfg.path or "")
+
+
+def run_config(config: pytest.Config) -> Config:
+    """The configuration (file) this run resolved its options against."""
+    from conformance.config import Config
+
+    return config.stash.get(_CONFIG, None) or Config()
+
+
+# ---------------------------------------------------------------------------------------------
+# sharding and per-test properties
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_shard(value: str | None) -> tuple[int, int] | None:
+    """``"2/3"`` → ``(2, 3)``; ``None`` or ``""`` → ``None``; anything else is a ValueError saying why."""
+    if not value:
+        return None
+    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(value))
+    if not m:
+        raise ValueError(f"--shard: cannot read {value!r}; use I/N, e.g. 1/4 (shard 1 of 4)")
+    i, n = int(m.group(1)), int(m.group(2))
+    if n < 1 or not 1 <= i <= n:
+        raise ValueError(f"--shard {value}: I must be between 1 and N (N ≥ 1), e.g. 1/{max(n, 2)}")
+    return i, n
+
+
+def shard_of(nodeids: list[str], i: int, n: int) -> list[str]:
+    """The node ids shard ``i`` of ``n`` runs: sorted by SHA-256 of the node id, then dealt round-robin.
+
+    Every process that collects the same tests (another CI job, an xdist worker) picks the same ids;
+    the shards are disjoint, together they are the whole run, and their sizes differ by at most one.
+    """
+    order = sorted(nodeids, key=lambda nid: (hashlib.sha256(nid.encode("utf-8")).hexdigest(), nid))
+    return order[i - 1::n]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep only this shard's tests (``--shard``); tag each test with its provider and endpoint."""
+    for item in items:
+        for name in ("provider", "endpoint"):
+            m = item.get_closest_marker(name)
+            if m is not None and m.args and not any(k == name for k, _ in item.user_properties):
+                item.user_properties.append((name, str(m.args[0])))
+    shard = parse_shard(config.getoption("--shard", None))
+    if shard is None:
+        return
+    keep = set(shard_of([it.nodeid for it in items], *shard))
+    selected = [it for it in items if it.nodeid in keep]
+    deselected = [it for it in items if it.nodeid not in keep]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+    items[:] = selected
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    shard = parse_shard(config.getoption("--shard", None))
+    cfg = run_config(config)
+    lines = []
+    if cfg.path is not None:
+        lines.append(f"voice-conformance configuration: {cfg.path}")
+    if shard is not None:
+        lines.append(f"voice-conformance shard {shard[0]} of {shard[1]}")
+    return lines
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -96,6 +231,7 @@ class Target:
     providers: tuple[str, ...] = PROVIDERS
     seed: int = 0
     faults: list[str] = field(default_factory=list)
+    base_urls: dict[str, str] = field(default_factory=dict)  # live: per-provider hosts (configuration file)
 
     @property
     def offline(self) -> bool:
@@ -115,8 +251,20 @@ class Target:
         if self.kind == "live" and not self.api_key(provider_id):
             pytest.skip(f"live {provider_id}: set {provider(provider_id).auth.env_var} to run against the provider")
 
+    def base_url_for(self, provider_id: str) -> str | None:
+        """Where this provider's requests go: ``url=BASE``'s base, a configured live host, or ``None``
+        (the provider's own host, which the in-process simulator and cassettes answer for)."""
+        if self.kind == "url":
+            return self.base_url
+        if self.kind == "live":
+            return self.base_urls.get(provider_id)
+        return None
+
     def describe(self) -> str:
-        return f"url={self.base_url}" if self.kind == "url" else self.kind
+        if self.kind == "url":
+            return f"url={self.base_url}"
+        hosts = [f"{p}={u}" for p, u in sorted(self.base_urls.items()) if self.kind == "live" and p in self.providers]
+        return f"{self.kind} ({', '.join(hosts)})" if hosts else self.kind
 
 
 def parse_target(value: str) -> Target:
@@ -147,8 +295,10 @@ def conformance_target(pytestconfig: pytest.Config) -> Target:
     """The target of this run (``--conformance-target``), with the selected providers."""
     target = parse_target(pytestconfig.getoption("--conformance-target"))
     target.providers = selected_providers(pytestconfig.getoption("--conformance-providers"))
-    target.seed = pytestconfig.getoption("--conformance-seed")
+    seed = pytestconfig.getoption("--conformance-seed")
+    target.seed = 0 if seed is None else seed
     target.faults = list(pytestconfig.getoption("--conformance-inject"))
+    target.base_urls = dict(run_config(pytestconfig).base_urls)
     return target
 
 
@@ -192,8 +342,9 @@ def conformance_client(conformance_target: Target, conformance_simulator: Any) -
             raise ValueError(f"unknown provider {provider_id!r}; known: {', '.join(CLIENTS)}")
         conformance_target.skip_without_key(provider_id)
         kwargs.setdefault("api_key", conformance_target.api_key(provider_id))
-        if conformance_target.kind == "url":
-            kwargs.setdefault("base_url", conformance_target.base_url)
+        base_url = conformance_target.base_url_for(provider_id)
+        if base_url:
+            kwargs.setdefault("base_url", base_url)
         if conformance_target.offline:
             kwargs.setdefault("sleep", _no_sleep)
             if provider_id == "modelslab":

@@ -1,15 +1,20 @@
 """Thresholds of the suite's audio checks, with why each has its value.
 
-Override any of them with environment variables (``VOICE_CONFORMANCE_MOS_FLOOR=3.0``…).
+Where a value comes from, weakest first: the defaults below; ``[tool.voice-conformance.thresholds]``
+in the project's configuration (:mod:`conformance.config`); environment variables
+(``VOICE_CONFORMANCE_MOS_FLOOR=3.0``…); ``--conformance-threshold mos_floor=3.0`` on the command line.
+The plugin applies them when pytest starts (:func:`configure`), before the suite is collected.
 """
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 
 
-@dataclass(frozen=True)
+@dataclass
 class Thresholds:
     # S-norm score at the equal-error point measured on the fixture speakers
     # (conformance.audio.speaker.THRESHOLDS, EER 5.9 % pooled over four channels).
@@ -29,16 +34,51 @@ class Thresholds:
     max_silence_ratio: float = 0.8
 
     @classmethod
-    def from_env(cls) -> Thresholds:
+    def env_values(cls, environ: Mapping[str, str] | None = None) -> dict[str, float]:
+        """The thresholds set by ``VOICE_CONFORMANCE_<NAME>`` variables."""
+        env = os.environ if environ is None else environ
         values = {}
         for f in fields(cls):
-            raw = os.environ.get(f"VOICE_CONFORMANCE_{f.name.upper()}")
+            var = f"VOICE_CONFORMANCE_{f.name.upper()}"
+            raw = env.get(var)
             if raw is not None:
                 try:
                     values[f.name] = float(raw)
                 except ValueError:
-                    raise ValueError(f"VOICE_CONFORMANCE_{f.name.upper()}={raw!r} is not a number") from None
-        return cls(**values)
+                    raise ValueError(f"{var}={raw!r} is not a number") from None
+                lo, hi = THRESHOLD_RANGES[f.name]
+                if not (math.isfinite(values[f.name]) and lo <= values[f.name] <= hi):
+                    raise ValueError(f"{var}={raw!r} is out of range [{lo}, {hi}]")
+        return values
 
+    @classmethod
+    def from_env(cls) -> Thresholds:
+        return cls(**cls.env_values())
+
+    @classmethod
+    def resolve(cls, file: Mapping[str, float] | None = None, flags: Mapping[str, float] | None = None,
+                environ: Mapping[str, str] | None = None) -> Thresholds:
+        """Defaults, then the configuration file, then the environment, then command-line flags."""
+        return cls(**{**(file or {}), **cls.env_values(environ), **(flags or {})})
+
+
+# The values a threshold may take (checked for the configuration file, the environment and flags).
+THRESHOLD_RANGES: dict[str, tuple[float, float]] = {
+    "speaker_score": (-100.0, 100.0),
+    "mos_floor": (1.0, 5.0),
+    "wer_ceiling": (0.0, 10.0),
+    "duration_tolerance": (0.0, 10.0),
+    "dtw_slope_tolerance": (0.0, 10.0),
+    "min_bandwidth_share": (0.0, 1.0),
+    "max_silence_ratio": (0.0, 1.0),
+}
 
 THRESHOLDS = Thresholds.from_env()
+
+
+def configure(file: Mapping[str, float] | None = None, flags: Mapping[str, float] | None = None) -> Thresholds:
+    """Set the run's thresholds in place (every module holding :data:`THRESHOLDS` sees them); returns them."""
+    resolved = Thresholds.resolve(file, flags)
+    for f in fields(Thresholds):
+        setattr(THRESHOLDS, f.name, getattr(resolved, f.name))
+    return replace(THRESHOLDS)
