@@ -49,6 +49,7 @@ FAULTS = {
     "wrong_content_type@faseeh.voice_preview": {"positive_data_acceptance", "ignored_auth"},
     "truncated_body@elevenlabs.speech_to_speech": {"positive_data_acceptance", "ignored_auth"},
     "malformed_json@modelslab.text_to_audio": {"positive_data_acceptance", "ignored_auth"},
+    "wrong_error_shape@novita.minimax_voice_cloning": {"negative_data_rejection", "ignored_auth"},
     "job_failed@modelslab.voice_to_voice": {"positive_data_acceptance"},
     "wrong_sample_rate@elevenlabs.speech_to_speech": {"output_format_conformance", "duration_conformance"},
     "silent_audio@faseeh.voice_preview": {"audio_not_silent"},

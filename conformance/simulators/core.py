@@ -65,6 +65,7 @@ class SimResponse:
     send_bytes: int | None = None
     chunk_size: int = 0  # > 0: streamed in chunks of this size over HTTP
     faults: list[str] = field(default_factory=list)
+    error: bool = False  # the provider's documented error (its status may be 200, as ModelsLab's are)
 
     @property
     def content_type(self) -> str:
@@ -551,7 +552,9 @@ class Simulator:
         body = provider.error_shape.render(case, request_id=request_id, violations=violations, endpoint=endpoint,
                                            message=message)
         status = 200 if (case.http200 and self.http200_errors) else case.status
-        return json_response(body, status, headers)
+        resp = json_response(body, status, headers)
+        resp.error = True
+        return resp
 
     # -- faults ------------------------------------------------------------------------------
 
@@ -572,6 +575,8 @@ class Simulator:
                 continue
             if isinstance(f, _faults.MalformedJson) and not resp.is_json:
                 continue
+            if isinstance(f, _faults.WrongErrorShape) and not resp.error:
+                continue
             if not f.take():
                 continue
             seen.add(f.key)
@@ -584,6 +589,8 @@ class Simulator:
                 resp.body = f.garble(resp.body)
             elif isinstance(f, _faults.WrongContentType):
                 resp.headers["content-type"] = f.content_type
+            elif isinstance(f, _faults.WrongErrorShape):
+                resp.body = f.reshape(resp.body)
         return resp
 
     def _answer_fault(self, f: Fault, ctx: Context | None, provider: Provider) -> SimResponse:
@@ -658,7 +665,8 @@ class Simulator:
         if decoded.error is not None:
             v = Violation("request_body", None, "(body)", decoded.error, ctx.endpoint.source)
             return ctx.error("invalid_request", decoded.error, violations=[v])
-        violations = ctx.endpoint.validate(ctx.params, skip=ps.auth_params())
+        # like the providers, the simulator ignores fields it does not know (clients catch typos)
+        violations = ctx.endpoint.validate(ctx.params, skip=ps.auth_params(), allow_unknown=True)
         if violations:
             return ctx.error(ps.invalid_case(violations, ctx), violations=violations)
         try:

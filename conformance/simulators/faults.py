@@ -6,7 +6,7 @@ A fault is a small class with a registry (cf. :mod:`conformance.spec.model` cons
 - ``answer``: replaces the provider's answer (``rate_limit``, ``server_error``, ``html_error_page``,
   ``timeout``); the request is not processed;
 - ``modify``: changes the answer on its way out (``latency``, ``truncated_body``, ``malformed_json``,
-  ``wrong_content_type``);
+  ``wrong_content_type``, ``wrong_error_shape``);
 - ``audio``: changes the audio a request produces (``wrong_sample_rate``, ``silent_audio``,
   ``wrong_speaker``);
 - ``job``: changes how a queued job ends (``job_failed``, ``job_stuck``).
@@ -175,6 +175,38 @@ class WrongContentType(Fault):
     content_type: str = "text/plain; charset=utf-8"
 
 
+@dataclass
+class WrongErrorShape(Fault):
+    """Errors keep their status but come in a generic body (``{"error": {"message", "type"}}``), not the
+    provider's documented error shape. Only error answers are changed."""
+
+    key: ClassVar[str] = "wrong_error_shape"
+
+    def reshape(self, body: bytes) -> bytes:
+        import json
+
+        try:
+            old = json.loads(body)
+        except ValueError:
+            old = None
+        message = _first_message(old) or "Request failed"
+        return json.dumps({"error": {"message": message, "type": "invalid_request_error"}},
+                          separators=(",", ":")).encode()
+
+
+def _first_message(value: Any) -> str | None:
+    """The first ``message`` (or ``detail`` text) anywhere in a decoded error body."""
+    if isinstance(value, dict):
+        for k in ("message", "detail"):
+            if isinstance(value.get(k), str):
+                return value[k]
+        for v in value.values():
+            found = _first_message(v)
+            if found:
+                return found
+    return None
+
+
 # -- audio: the audio a request produces is wrong --------------------------------------------------
 
 
@@ -240,6 +272,7 @@ latency = Latency
 truncated_body = TruncatedBody
 malformed_json = MalformedJson
 wrong_content_type = WrongContentType
+wrong_error_shape = WrongErrorShape
 wrong_sample_rate = WrongSampleRate
 silent_audio = SilentAudio
 wrong_speaker = WrongSpeaker

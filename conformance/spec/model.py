@@ -985,7 +985,7 @@ class Endpoint:
         for p in self.params:
             if p.name in skipped:
                 continue
-            out.extend(_check_param(p, params.get(p.name, MISSING), p.name))
+            out.extend(_check_param(p, params.get(p.name, MISSING), p.name, allow_unknown))
         for r in self.rules:
             out.extend(r.check(params, self))
         return out
@@ -1003,7 +1003,7 @@ class Endpoint:
         return f"{self.method} {self.path} ({self.id})"
 
 
-def _check_param(p: Param, value: Any, label: str) -> list[Violation]:
+def _check_param(p: Param, value: Any, label: str, allow_unknown: bool = False) -> list[Violation]:
     if value is MISSING:
         if p.required:
             return [Violation("required", label, "(missing)", "is required", p.source, "missing")]
@@ -1026,11 +1026,11 @@ def _check_param(p: Param, value: Any, label: str) -> list[Violation]:
     if p.type == "object":
         names = {f.name for f in p.fields}
         for k in value:
-            if k not in names:
+            if k not in names and not allow_unknown:
                 out.append(Violation("unknown_parameter", f"{label}.{k}", mask_value(value[k]),
                                      f"is not a documented field of {label}", p.source, "unknown"))
         for f in p.fields:
-            out.extend(_check_param(f, value.get(f.name, MISSING), f"{label}.{f.name}"))
+            out.extend(_check_param(f, value.get(f.name, MISSING), f"{label}.{f.name}", allow_unknown))
     return out
 
 

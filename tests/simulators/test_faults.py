@@ -24,13 +24,13 @@ def no_sleep(seconds: float) -> None:
     pass
 
 
-def client(provider_id: str, **kwargs):
+def client(provider_id: str, key: str = "k", **kwargs):
     kwargs.setdefault("retry", NO_RETRY)
     kwargs.setdefault("sleep", no_sleep)
     if provider_id == "modelslab":
         kwargs.setdefault("poll_interval", 0.0)
         kwargs.setdefault("poll_timeout", 5.0)
-    return c.CLIENTS[provider_id][0]("k", **kwargs)
+    return c.CLIENTS[provider_id][0](key, **kwargs)
 
 
 def call(sim: Simulator, provider_id: str, cl=None, **options):
@@ -275,3 +275,24 @@ async def _acall(sim, provider_id, cl):
     if provider_id == "novita":
         return await cl.minimax_voice_cloning(sim.host_file(speech_wav("en_slt", 11.0), "a.wav"))
     return await cl.voice_preview(TEXT, 0.8, "faseeh-v1-preview", speech_wav("cs_dita", 4.0))
+
+
+@pytest.mark.parametrize("provider_id", PROVIDERS)
+def test_wrong_error_shape_changes_only_errors_keeping_their_status(sim, provider_id):
+    import jsonschema
+
+    from conformance.spec.model import schema_errors
+
+    sim.inject("wrong_error_shape", endpoint=provider_id)
+    call(sim, provider_id)  # a success passes untouched and does not use the fault up
+    sim.reject_key("bad")
+    with pytest.raises(c.ProviderError) as err:
+        call(sim, provider_id, client(provider_id, "bad"))
+    shape = provider(provider_id).error_shape
+    auth = provider(provider_id).error("auth")
+    assert err.value.status == (200 if auth.http200 and sim.http200_errors else auth.status)
+    assert set(err.value.body) == {"error"} and err.value.body["error"]["message"]
+    assert schema_errors(err.value.body, shape.schema), "the generic body must break the documented shape"
+    with pytest.raises(c.ProviderError) as again:  # used up: the next error has the provider's shape
+        call(sim, provider_id, client(provider_id, "bad"))
+    jsonschema.validate(again.value.body, shape.schema)

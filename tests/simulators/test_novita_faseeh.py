@@ -114,3 +114,19 @@ def test_faseeh_clone_creates_a_voice_with_its_sample(faseeh_simulator):
     for alt in FASEEH.alt_base_urls:
         assert httpx.post(alt + FASEEH_CLONE.path, headers={"x-api-key": "k"}, data=data,
                           files=files).status_code == 200
+
+
+def test_undocumented_fields_are_ignored_like_the_provider_does_but_clients_refuse_them(novita_simulator):
+    from conformance.clients import NovitaClient, SpecViolation
+
+    url = novita_simulator.host_file(speech_wav("en_slt", 12.0), "ref.wav", content_type="audio/wav")
+    r = clone({"audio_url": url, "colour": "blue"})
+    assert r.status_code == 200, r.text
+    short = novita_simulator.host_file(speech_wav("en_slt", 5.0), "prompt.wav", content_type="audio/wav")
+    prompt = {"prompt_audio_url": short, "prompt_text": "Hello there.", "mood": "calm"}
+    r = clone({"audio_url": url, "clone_prompt": prompt})
+    assert r.status_code == 200, r.text
+    with pytest.raises(SpecViolation) as err:
+        NovitaClient(api_key="k").call(CLONE.id, {"audio_url": url, "colour": "blue", "clone_prompt": prompt})
+    assert {v.param for v in err.value.violations} == {"colour", "clone_prompt.mood"}
+    assert {v.rule for v in err.value.violations} == {"unknown_parameter"}
