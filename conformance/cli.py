@@ -1,17 +1,60 @@
-"""The ``voice-conformance`` command. Sub-commands are added to the :func:`main` click group."""
+"""The ``voice-conformance`` command. Sub-commands are added to the :func:`main` click group.
+
+Every command's ``--help`` ends with an example. Heavy modules (pytest runs, the audio stack,
+simulators) load inside the command that needs them.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
 import click
+
+DEFAULT_REPORT = "reports/conformance.html"
+DEFAULT_COMPARE_REPORT = "reports/compare.html"
+
+
+class InputError(click.ClickException):
+    """Bad input (an option's value, the configuration file): exit code 2, like click's usage errors."""
+
+    exit_code = 2
 
 
 @click.group()
 @click.version_option(package_name="voice-conformance")
-def main() -> None:
-    """Conformance and test-harness kit for voice-cloning APIs."""
+@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False), metavar="PATH",
+              help="Configuration file (default: voice-conformance.toml, or [tool.voice-conformance] in "
+                   "pyproject.toml, found from the working directory up).")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    """Conformance and test-harness kit for voice-cloning APIs.
+
+    \b
+    Examples:
+      voice-conformance run -n 2                 # the suite on the simulators, HTML report
+      voice-conformance compare --providers novita,faseeh
+      voice-conformance --config ci.toml run --shard 1/3
+    """
+    ctx.obj = {"config_path": config_path}
 
 
-def _providers(value: tuple[str, ...]) -> list[str]:
+def _config(ctx: click.Context) -> Any:
+    """The configuration file's settings (``--config``, else found from the working directory)."""
+    from conformance.config import ConfigError, load_config
+
+    obj = ctx.find_root().obj or {}
+    if "config" not in obj:
+        try:
+            obj["config"] = load_config(obj.get("config_path"))
+        except ConfigError as exc:
+            raise InputError(f"configuration: {exc}") from None
+    return obj["config"]
+
+
+def _providers(value: tuple[str, ...], default: Any = None) -> list[str]:
     from conformance.spec import providers
 
     names = [p.strip() for v in value for p in v.split(",") if p.strip()]
@@ -19,7 +62,30 @@ def _providers(value: tuple[str, ...]) -> list[str]:
     for n in names:
         if n not in known:
             raise click.BadParameter(f"unknown provider {n!r}; known: {', '.join(known)}", param_hint="--providers")
-    return names or known
+    return list(dict.fromkeys(names)) or list(default or known)
+
+
+def _target(value: str | None, cfg: Any) -> Any:
+    from conformance.plugin import parse_target
+
+    try:
+        target = parse_target(value or cfg.target or "simulator")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--conformance-target: "), param_hint="--target") from None
+    target.base_urls = dict(cfg.base_urls)
+    return target
+
+
+def _masker(cfg: Any) -> Any:
+    """Masks API keys and the configured secrets in text printed from test failures."""
+    from conformance.report.records import env_secrets, mask_excerpt
+
+    secrets = [*env_secrets(), *cfg.secret_values()]
+    return lambda text: mask_excerpt(text, secrets)
+
+
+def _echo(text: str, nl: bool = True) -> None:
+    click.echo(text, nl=nl)
 
 
 @main.command()
@@ -44,6 +110,11 @@ def serve(providers: tuple[str, ...], host: str, port: int, seed: int, keys: tup
     """Serve the provider simulators over HTTP, on the providers' own paths.
 
     Point a client's base URL at the printed address; stop with Ctrl-C (SIGINT) or SIGTERM.
+
+    \b
+    Example:
+      voice-conformance serve --providers elevenlabs --port 8750
+      voice-conformance run --target url=http://127.0.0.1:8750 --providers elevenlabs
     """
     from conformance.simulators import Simulator
     from conformance.simulators.server import run
@@ -87,7 +158,12 @@ def spec_command(providers: tuple[str, ...]) -> None:
 
 @main.group("report")
 def report_group() -> None:
-    """Conformance reports: merge JSON Lines results and render the HTML."""
+    """Conformance reports: merge JSON Lines results and render the HTML.
+
+    \b
+    Example:
+      voice-conformance report merge shard-1/conformance.jsonl shard-2/conformance.jsonl
+    """
 
 
 @report_group.command("merge")
@@ -95,7 +171,9 @@ def report_group() -> None:
 @click.option("-o", "--output", "output", default="reports/conformance.html", show_default=True,
               type=click.Path(dir_okay=False), help="The HTML report; the merged results go beside it (.jsonl).")
 def report_merge(shards: tuple[str, ...], output: str) -> None:
-    """Merge results files (JSON Lines) of separate runs or CI jobs into one report.
+    """Merge results files (JSON Lines) of separate runs, shards or CI jobs into one report.
+
+    Each run's results are the ``.jsonl`` file written beside its HTML report.
 
     \b
     Example:
@@ -129,7 +207,12 @@ def record_command(out: str, mode: str, request_bodies: str, keyword: str | None
     """Record the conformance suite's cassettes from the loopback simulator over real HTTP.
 
     Recorded URLs are the providers' own hosts; every key is scrubbed; bodies over a few KB
-    are sidecar files named by SHA-256.
+    are sidecar files named by SHA-256. To record a live provider instead, use
+    `voice-conformance run --target live --record-mode rewrite --cassette-dir DIR`.
+
+    \b
+    Example:
+      voice-conformance record --out cassettes/suite -k novita
     """
     from pathlib import Path
 
@@ -151,6 +234,11 @@ def drift_command(old: str, new: str | None, spec_mode: bool, fmt: str) -> None:
     """What changed between two cassette folders (OLD NEW), or a recording and the spec (--spec CASSETTES).
 
     Exit code 1 when a change is breaking.
+
+    \b
+    Examples:
+      voice-conformance drift cassettes/live-before cassettes/live
+      voice-conformance drift --spec cassettes/live --format json
     """
     from conformance.cassettes.drift import drift_folders, drift_spec
 
@@ -159,6 +247,361 @@ def drift_command(old: str, new: str | None, spec_mode: bool, fmt: str) -> None:
     report = drift_spec(old) if spec_mode else drift_folders(old, new)  # type: ignore[arg-type]
     click.echo(report.to_json() if fmt == "json" else report.to_text())
     raise SystemExit(report.exit_code())
+
+
+# ---------------------------------------------------------------------------------------------
+# run
+# ---------------------------------------------------------------------------------------------
+
+RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")  # conformance.cassettes.plugin.RECORD_MODES
+
+
+@main.command("run", context_settings={"max_content_width": 110})
+@click.option("--target", default=None, metavar="TARGET",
+              help="simulator (offline), cassette (replay), live (keys from the environment) or url=BASE; "
+                   "default: the configuration's, else simulator.")
+@click.option("--providers", "providers", multiple=True, metavar="IDS",
+              help="Providers to check, comma-separated or repeated; default: the configuration's, else all.")
+@click.option("-n", "--workers", type=click.IntRange(0), default=None, metavar="N",
+              help="pytest-xdist worker processes (0: run in this process); default: the configuration's, else 0.")
+@click.option("--report", "report", default=None, metavar="PATH",
+              help=f"The HTML report, with its .jsonl results beside it ('' for none); "
+                   f"default: the configuration's, else {DEFAULT_REPORT}.")
+@click.option("--shard", default=None, metavar="I/N", help="Run only shard I of N (a stable split, for CI jobs).")
+@click.option("-k", "keyword", default=None, metavar="EXPR", help="Only the tests matching this pytest -k expression.")
+@click.option("--seed", type=int, default=None, help="Seed of the simulators (default: the configuration's, else 0).")
+@click.option("--threshold", "thresholds", multiple=True, metavar="NAME=VALUE",
+              help="Override an audio check threshold, e.g. mos_floor=2.5 (repeatable).")
+@click.option("--inject", "faults", multiple=True, metavar="FAULT[@ENDPOINT]",
+              help="Inject a simulator fault for the whole run, e.g. silent_audio@faseeh.voice_preview (repeatable).")
+@click.option("--record-mode", type=click.Choice(RECORD_MODES), default=None,
+              help="Record cassettes while checking a live or url= target (e.g. rewrite, for a nightly re-record).")
+@click.option("--cassette-dir", default=None, type=click.Path(file_okay=False),
+              help="Where cassettes are recorded or replayed (default: cassettes/suite).")
+@click.option("-v", "--verbose", is_flag=True, help="Show pytest's own output (every test, tracebacks) too.")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- PYTEST_ARGS]...")
+@click.pass_context
+def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ...], workers: int | None,
+                report: str | None, shard: str | None, keyword: str | None, seed: int | None,
+                thresholds: tuple[str, ...], faults: tuple[str, ...], record_mode: str | None,
+                cassette_dir: str | None, verbose: bool, pytest_args: tuple[str, ...]) -> None:
+    """Run the conformance suite on a target, with live progress per provider and endpoint.
+
+    Ends with a summary table and writes the HTML report. Exit code 0 only when every selected
+    check passed (none failed, none errored, at least one ran); pytest's code otherwise.
+    Arguments after `--` go to pytest unchanged.
+
+    \b
+    Examples:
+      voice-conformance run -n 2
+      voice-conformance run --providers novita --report out/novita.html
+      voice-conformance run --target live --providers elevenlabs -k speech_to_speech
+      voice-conformance run --shard 2/3 --report reports/shard-2/conformance.html
+    """
+    import importlib.util
+
+    from conformance.config import parse_threshold_flags
+    from conformance.plugin import parse_shard
+
+    cfg = _config(ctx)
+    tgt = _target(target, cfg)
+    chosen = _providers(providers, cfg.providers)
+    try:
+        shard_value = parse_shard(shard)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--shard "), param_hint="--shard") from None
+    try:
+        parse_threshold_flags(thresholds)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--threshold") from None
+    _check_faults(faults, tgt)
+    if record_mode and record_mode != "none" and tgt.kind not in ("live", "url"):
+        raise click.BadParameter(f"{record_mode}: recording needs a live or url=BASE target, not {tgt.kind}",
+                                 param_hint="--record-mode")
+    n = workers if workers is not None else (cfg.workers or 0)
+    if n and importlib.util.find_spec("xdist") is None:
+        raise click.BadParameter(f"{n} workers need pytest-xdist: pip install pytest-xdist (or -n 0)",
+                                 param_hint="-n")
+    report_path = report if report is not None else (cfg.report or DEFAULT_REPORT)
+
+    args = ["--pyargs", "conformance.suite", f"--conformance-target={tgt.describe() if tgt.kind == 'url' else tgt.kind}",
+            f"--conformance-providers={','.join(chosen)}", f"--conformance-report={report_path}"]
+    root = ctx.find_root().obj or {}
+    if root.get("config_path"):
+        args.append(f"--conformance-config={root['config_path']}")
+    if seed is not None:
+        args.append(f"--conformance-seed={seed}")
+    args += [f"--conformance-threshold={t}" for t in thresholds]
+    args += [f"--conformance-inject={f}" for f in faults]
+    if n:
+        args += ["-n", str(n)]
+    if shard:
+        args.append(f"--shard={shard}")
+    if keyword:
+        args += ["-k", keyword]
+    if record_mode:
+        args.append(f"--record-mode={record_mode}")
+    if cassette_dir:
+        args.append(f"--cassette-dir={cassette_dir}")
+    args += ["-rfE", "--tb=short"] if verbose else ["-p", "no:terminal"]
+    args += list(pytest_args)
+
+    parts = [tgt.describe(), "providers " + ",".join(chosen), f"{n} workers" if n else "in-process"]
+    if shard_value:
+        parts.append(f"shard {shard_value[0]}/{shard_value[1]}")
+    parts.append(f"config {cfg.path}" if cfg.path else "no config file")
+    click.echo("voice-conformance run: " + " · ".join(parts))
+
+    import pytest
+
+    from conformance.console import Progress
+
+    progress = Progress(_echo, live=not verbose, tty=sys.stdout.isatty(), mask=_masker(cfg))
+    code = int(pytest.main(args, plugins=[progress]))
+    click.echo("")
+    if progress.groups:
+        click.echo(progress.summary())
+    if progress.failures:
+        click.echo(f"\n{len(progress.failures)} failed or errored:")
+        for f in progress.failures[:20]:
+            click.echo(f"  {f.nodeid}: {f.message}")
+        if len(progress.failures) > 20:
+            click.echo(f"  … and {len(progress.failures) - 20} more (see the report)")
+    if report_path:
+        html = Path(report_path)
+        if html.is_file():
+            click.echo(f"\nreport: {html} (results: {html.with_suffix('.jsonl')})")
+    counts = progress.counts()
+    if code == 0 and not progress.all_passed():
+        click.echo("nothing passed: every selected check was skipped (see the skip reasons in the report)", err=True)
+        code = 1
+    elif code == 5:
+        click.echo("no checks selected: see --providers, -k and --shard", err=True)
+    elif code == 0:
+        click.echo(f"all {counts['passed']} checks passed" + (f" ({counts['skipped']} skipped)" if counts["skipped"]
+                                                                else ""))
+    ctx.exit(code)
+
+
+def _check_faults(faults: tuple[str, ...], target: Any) -> None:
+    if not faults:
+        return
+    if target.kind != "simulator":
+        raise click.BadParameter(f"faults are injected into the simulators; the target is {target.kind}",
+                                 param_hint="--inject")
+    from conformance import spec
+    from conformance.simulators.faults import FAULTS
+
+    ids = [e.id for e in spec.endpoints()]
+    for f in faults:
+        name, _, endpoint = f.partition("@")
+        if name not in FAULTS:
+            raise click.BadParameter(f"unknown fault {name!r}; known: {', '.join(FAULTS)}", param_hint="--inject")
+        if endpoint and endpoint not in ids:
+            raise click.BadParameter(f"unknown endpoint {endpoint!r}; known: {', '.join(ids)}",
+                                     param_hint="--inject")
+
+
+# ---------------------------------------------------------------------------------------------
+# compare
+# ---------------------------------------------------------------------------------------------
+
+
+@main.command("compare", context_settings={"max_content_width": 110})
+@click.option("--providers", "providers", multiple=True, metavar="IDS",
+              help="Providers to compare (comma-separated or repeated); default: the configuration's, else all.")
+@click.option("--endpoint", "endpoints", multiple=True, metavar="ID",
+              help="Compare these endpoints instead of each provider's default (repeatable), e.g. "
+                   "modelslab.voice_to_voice.")
+@click.option("--target", default=None, metavar="TARGET",
+              help="simulator, live or url=BASE; default: the configuration's, else simulator.")
+@click.option("--text", default=None, help="The text every provider speaks (default: two sentences the fixtures say).")
+@click.option("--reference", type=click.Path(dir_okay=False), default=None,
+              help="WAV or MP3 of the voice to clone (default: 12 s of fixture speaker en_slt).")
+@click.option("--source", type=click.Path(dir_okay=False), default=None,
+              help="WAV or MP3 of someone saying the text, for voice changers (default: fixture speaker en_kal).")
+@click.option("--reference-url", default=None, metavar="URL",
+              help="The reference audio hosted where a live provider can fetch it (Novita takes only URLs).")
+@click.option("--voice", "voices", multiple=True, metavar="PROVIDER=VOICE_ID",
+              help="An existing voice cloned from the reference (live ElevenLabs converts into a voice id).")
+@click.option("--repeat", type=click.IntRange(1, 20), default=1, show_default=True,
+              help="Requests per endpoint (metrics averaged, latency the median).")
+@click.option("--rank-by", default="overall", show_default=True,
+              type=click.Choice(["overall", "speaker_similarity", "predicted_mos", "intelligibility", "latency"]),
+              help="Rank by the mean rank over every metric, or by one metric.")
+@click.option("--inject", "faults", multiple=True, metavar="FAULT[@ENDPOINT]",
+              help="Simulator only: degrade a provider, e.g. wrong_speaker@novita.minimax_voice_cloning.")
+@click.option("--seed", type=int, default=None, help="Seed of the simulators (default: the configuration's, else 0).")
+@click.option("-o", "--output", default=DEFAULT_COMPARE_REPORT, show_default=True, type=click.Path(dir_okay=False),
+              help="The comparison report (HTML, with every output's audio); results (.jsonl) go beside it.")
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]),
+              help="The ranked table as text, or the rows as JSON.")
+@click.pass_context
+def compare_command(ctx: click.Context, providers: tuple[str, ...], endpoints: tuple[str, ...], target: str | None,
+                    text: str | None, reference: str | None, source: str | None, reference_url: str | None,
+                    voices: tuple[str, ...], repeat: int, rank_by: str, faults: tuple[str, ...], seed: int | None,
+                    output: str, fmt: str) -> None:
+    """Send the same text and reference voice through each provider, measure and rank the outputs.
+
+    Measures speaker similarity to the reference, predicted MOS (DNSMOS), intelligibility
+    (1 − WER, English text) and latency; prints a ranked table and writes an HTML report where
+    every output can be heard. Exit code 1 when an endpoint failed or none could be compared.
+
+    \b
+    Examples:
+      voice-conformance compare --providers novita,faseeh
+      voice-conformance compare --endpoint modelslab.text_to_audio --endpoint modelslab.voice_to_voice
+      voice-conformance compare --target live --providers novita,faseeh \\
+          --reference me.wav --reference-url https://example.com/me.wav --text "Hello there, how are you?"
+    """
+    import json
+
+    from conformance import compare as cmp
+
+    cfg = _config(ctx)
+    tgt = _target(target, cfg)
+    cfg_seed = cfg.seed if cfg.seed is not None else 0
+    tgt.seed = seed if seed is not None else cfg_seed
+    chosen = _providers(providers, cfg.providers)
+    _check_faults(faults, tgt)
+    voice_map: dict[str, str] = {}
+    for v in voices:
+        pid, sep, vid = v.partition("=")
+        if not sep or not vid.strip():
+            raise click.BadParameter(f"{v!r}: use PROVIDER=VOICE_ID", param_hint="--voice")
+        voice_map[_providers((pid,))[0]] = vid.strip()
+    if reference_url is not None and not reference_url.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{reference_url!r} is not an http(s) URL", param_hint="--reference-url")
+    try:
+        eps = cmp.resolve_endpoints(chosen, endpoints)
+        inputs = cmp.fixture_inputs(text, reference=reference, source=source, reference_url=reference_url,
+                                    voices=voice_map)
+        if fmt == "text":
+            click.echo(f"voice-conformance compare: {tgt.describe()} · {', '.join(eps)}")
+            click.echo(f"  text: {inputs.text}")
+            click.echo(f"  reference voice: {inputs.reference_label}")
+
+        def show(row: Any) -> None:
+            if fmt != "text":
+                return
+            if row.ok:
+                shown = ", ".join(f"{k} {cmp._fmt(v)}" for k, v in row.metrics.items())
+                click.echo(f"  {row.endpoint}: {shown}")
+            else:
+                click.echo(f"  {row.endpoint}: {row.status}: {row.reason}")
+
+        result = cmp.compare(tgt, chosen, inputs, endpoints=eps, repeat=repeat, faults=faults, rank_by=rank_by,
+                             on_row=show)
+    except cmp.CompareError as exc:
+        raise InputError(str(exc)) from None
+    html = cmp.write_report(result, output, secrets=cfg.secret_values())
+    ranked = result.ranked()
+    if fmt == "json":
+        click.echo(json.dumps({"target": result.target, "text": inputs.text, "report": str(html), "rows": [
+            {"place": r.place, "provider": r.provider, "endpoint": r.endpoint, "status": r.status,
+             "reason": r.reason or None, "mean_rank": r.rank, **{m: r.metrics.get(m) for m in cmp.METRICS}}
+            for r in ranked]}, indent=1))
+    else:
+        click.echo("")
+        click.echo(result.table())
+        if not result.latency_ranked:
+            click.echo(f"(latency not ranked: on the {tgt.kind} target it measures the kit, not a provider)")
+        click.echo(f"\nreport: {html} (results: {html.with_suffix('.jsonl')})")
+    if any(r.status == "error" for r in ranked) or not any(r.ok for r in ranked):
+        ctx.exit(1)
+
+
+# ---------------------------------------------------------------------------------------------
+# bench
+# ---------------------------------------------------------------------------------------------
+
+_RATIO = r"(\d[\d.,]*\s*[×x](?![A-Za-z])|\bratio\b|\btarget\b|\bgoal\b)"
+
+
+def _bench_dir(folder: str | None) -> Path:
+    if folder is not None:
+        d = Path(folder)
+        if not list(d.glob("bench_*.py")):
+            raise click.BadParameter(f"{d} holds no bench_*.py scripts", param_hint="--dir")
+        return d
+    here = Path.cwd().resolve()
+    import conformance
+
+    candidates = [p / "benchmarks" for p in (here, *here.parents)]
+    candidates.append(Path(conformance.__file__).resolve().parents[1] / "benchmarks")
+    for d in candidates:
+        if list(d.glob("bench_*.py")):
+            return d
+    raise InputError(f"no benchmarks/ folder with bench_*.py found from {here}: the benchmarks come with the "
+                     "source checkout, not the installed package; run from the checkout or give --dir")
+
+
+@main.command("bench")
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--dir", "folder", default=None, type=click.Path(file_okay=False),
+              help="The benchmarks folder (default: benchmarks/ of the checkout, found from the working directory).")
+@click.option("--args", "bench_args", default="", metavar="ARGS",
+              help="Arguments for each chosen benchmark, e.g. --args=--quick (split like a shell).")
+@click.option("--list", "list_only", is_flag=True, help="List the benchmarks and stop.")
+def bench_command(names: tuple[str, ...], folder: str | None, bench_args: str, list_only: bool) -> None:
+    """Run the benchmarks (benchmarks/bench_NAME.py) and print their ratios.
+
+    Each benchmark measures its own baseline in the same run and prints ratios against it; their
+    output streams as they run, then the lines with ratios and targets are gathered in a summary.
+    Exit code 1 when a benchmark fails. Nothing here is a pass/fail test of speed.
+
+    \b
+    Examples:
+      voice-conformance bench --list
+      voice-conformance bench report
+      voice-conformance bench simulator --args=--quick
+    """
+    import re
+    import shlex
+    import subprocess
+    import time
+
+    from conformance.console import table
+
+    d = _bench_dir(folder)
+    found = {p.stem.removeprefix("bench_"): p for p in sorted(d.glob("bench_*.py"))}
+    if list_only:
+        for name, path in found.items():
+            doc = path.read_text(encoding="utf-8").split('"""')
+            first = doc[1].strip().splitlines()[0] if len(doc) > 1 and doc[1].strip() else ""
+            click.echo(f"{name:<12} {first}")
+        return
+    unknown = [n for n in names if n not in found]
+    if unknown:
+        raise click.BadParameter(f"unknown benchmark {unknown[0]!r}; known: {', '.join(found)}",
+                                 param_hint="NAME")
+    try:
+        extra = shlex.split(bench_args)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--args") from None
+    chosen = list(dict.fromkeys(names)) or list(found)
+    results = []
+    for name in chosen:
+        click.echo(f"== bench {name}: {found[name]}")
+        started = time.monotonic()
+        lines: list[str] = []
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        with subprocess.Popen([sys.executable, str(found[name]), *extra], cwd=d.parent, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, env=env) as proc:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                click.echo("   " + line.rstrip("\n"))
+                lines.append(line.rstrip("\n"))
+        results.append((name, proc.returncode, time.monotonic() - started,
+                        [ln.strip() for ln in lines if re.search(_RATIO, ln)]))
+    click.echo("")
+    click.echo(table(["benchmark", "exit", "seconds"], [(n, c, f"{t:.1f}") for n, c, t, _ in results], right=(1, 2)))
+    for name, code, _, ratios in results:
+        click.echo(f"\n{name}:" + ("" if code == 0 else f" FAILED (exit code {code})"))
+        for line in ratios or ["(no ratio lines printed)"]:
+            click.echo(f"  {line}")
+    if any(code for _, code, _, _ in results):
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

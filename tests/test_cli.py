@@ -1,0 +1,309 @@
+"""The ``voice-conformance`` command: every --help has an example that parses, ``run`` (progress, summary,
+exit codes, configuration), ``bench``, bad input, and the example CI workflow's commands."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from conformance.cli import RECORD_MODES, main
+from conformance.console import Progress
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = [sys.executable, "-m", "conformance.cli"]
+
+
+# ---------------------------------------------------------------------------------------------
+# parsing command lines without running them
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_command_line(argv: list[str]) -> click.Context:
+    """Resolve ``argv`` (after ``voice-conformance``) to its command and parse every option, as click would,
+    without running anything. Raises click's usage errors for unknown commands, options and values."""
+    cmd: click.Command = main
+    name, args, parent = "voice-conformance", list(argv), None
+    while True:
+        ctx = cmd.make_context(name, args, parent=parent)
+        if not isinstance(cmd, click.Group):
+            return ctx
+        rest = [*ctx._protected_args, *ctx.args]
+        if not rest:
+            raise click.UsageError(f"{name}: a sub-command is missing")
+        sub_name, sub, args = cmd.resolve_command(ctx, rest)
+        assert sub is not None and sub_name is not None
+        cmd, name, parent = sub, sub_name, ctx
+
+
+@pytest.fixture
+def paths_need_not_exist(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Example commands name files of someone else's project: parse them without checking the files exist."""
+    monkeypatch.setattr(click.Path, "convert", lambda self, value, param, ctx: value)
+
+
+def commands(group: click.Group = main, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    yield prefix
+    for name, cmd in sorted(group.commands.items()):
+        if isinstance(cmd, click.Group):
+            yield from commands(cmd, (*prefix, name))
+        else:
+            yield (*prefix, name)
+
+
+def examples(help_text: str) -> list[str]:
+    """The ``voice-conformance …`` lines of a help text's Example(s) block (continuations joined)."""
+    lines = help_text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() in ("Example:", "Examples:"))
+    out: list[str] = []
+    for line in lines[start + 1:]:
+        text = line.strip()
+        if not text:
+            break
+        if out and out[-1].endswith("\\"):
+            out[-1] = out[-1][:-1] + " " + text
+        elif text.startswith("voice-conformance"):
+            out.append(text)
+    return [line.split("  #")[0].strip() for line in out]
+
+
+def test_every_command_has_help_with_an_example_that_parses(paths_need_not_exist: None) -> None:
+    seen = 0
+    for path in commands():
+        result = CliRunner().invoke(main, [*path, "--help"], terminal_width=200)
+        assert result.exit_code == 0, (path, result.output)
+        found = examples(result.output)
+        assert found, f"voice-conformance {' '.join(path)} --help shows no example"
+        for line in found:
+            parse_command_line(shlex.split(line)[1:])
+            seen += 1
+    assert {"run", "compare", "bench", "serve", "record", "drift", "spec"} <= set(main.commands)
+    assert seen >= 15
+
+
+def test_the_parser_helper_rejects_what_click_rejects(paths_need_not_exist: None) -> None:
+    for argv in (["runn"], ["run", "--colour"], ["run", "-n", "-1"], ["report"], ["drift", "--format", "xml", "a"],
+                 ["run", "--record-mode", "sometimes"]):
+        with pytest.raises(click.UsageError):
+            parse_command_line(argv)
+
+
+def test_record_modes_match_the_cassette_plugin() -> None:
+    from conformance.cassettes.plugin import RECORD_MODES as PLUGIN_MODES
+
+    assert RECORD_MODES == PLUGIN_MODES
+
+
+# ---------------------------------------------------------------------------------------------
+# bad input is refused before anything runs
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["run", "--providers", "acme"], "unknown provider 'acme'"),
+    (["run", "--target", "staging"], "unknown target 'staging'"),
+    (["run", "--target", "url=ftp://x"], "needs an http(s) URL"),
+    (["run", "--shard", "4/3"], "I must be between 1 and N"),
+    (["run", "--shard", "half"], "use I/N"),
+    (["run", "--threshold", "mos_floor=loud"], "'loud' is not a number"),
+    (["run", "--threshold", "volume=1"], "threshold 'volume': unknown"),
+    (["run", "--inject", "gremlins"], "unknown fault 'gremlins'"),
+    (["run", "--inject", "server_error@acme.tts"], "unknown endpoint 'acme.tts'"),
+    (["run", "--target", "live", "--inject", "server_error"], "faults are injected into the simulators"),
+    (["run", "--record-mode", "rewrite"], "recording needs a live or url=BASE target"),
+    (["compare", "--target", "cassette"], "compare needs fresh answers"),
+    (["compare", "--endpoint", "modelslab.fetch"], "cannot compare 'modelslab.fetch'"),
+    (["compare", "--voice", "elevenlabs"], "use PROVIDER=VOICE_ID"),
+    (["compare", "--reference-url", "file:///x.wav"], "not an http(s) URL"),
+    (["compare", "--text", "Hi there"], "at least three words"),
+    (["bench", "--dir", "."], "holds no bench_*.py"),
+])
+def test_bad_input_is_a_usage_error_naming_the_option(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_a_bad_configuration_file_is_an_error_naming_file_and_key(tmp_path: Path) -> None:
+    cfg = tmp_path / "vc.toml"
+    cfg.write_text('providers = ["novita"]\n[thresholds]\nmos_floor = 9\n')
+    for command in (["run"], ["compare"]):
+        result = CliRunner().invoke(main, ["--config", str(cfg), *command])
+        assert result.exit_code == 2
+        assert f"configuration: {cfg}: thresholds.mos_floor: 9 is out of range" in result.output
+    missing = CliRunner().invoke(main, ["--config", str(tmp_path / "none.toml"), "run"])
+    assert missing.exit_code == 2 and "no such configuration file" in missing.output
+
+
+# ---------------------------------------------------------------------------------------------
+# run: progress per provider and endpoint, summary table, exit codes (real suite runs, few tests)
+# ---------------------------------------------------------------------------------------------
+
+
+def _run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+
+
+def _summary(stdout: str) -> dict[str, list[str]]:
+    """Rows of the summary table by endpoint: [provider, endpoint, passed, failed, errors, skipped]."""
+    lines = stdout.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.split()[:2] == ["provider", "endpoint"])
+    rows = {}
+    for line in lines[head + 2:]:
+        if not line.strip():
+            break
+        cells = line.split()
+        rows[cells[0] if cells[0] == "total" else cells[1]] = cells
+    return rows
+
+
+def test_run_takes_the_configuration_shows_progress_and_passes(tmp_path: Path) -> None:
+    (tmp_path / "voice-conformance.toml").write_text(textwrap.dedent("""
+        providers = ["faseeh"]
+        workers = 2
+        report = "out/suite.html"
+    """))
+    proc = _run(tmp_path, "run", "-k", "ignored_auth or positive_data_acceptance")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert out.splitlines()[0] == ("voice-conformance run: simulator · providers faseeh · 2 workers · "
+                                   f"config {tmp_path / 'voice-conformance.toml'}")
+    progress = [line for line in out.splitlines() if line.startswith("[")]
+    assert progress and progress[-1].startswith("[   6/6]") and "faseeh.voice_preview" in out
+    rows = _summary(out)
+    assert rows["faseeh.voice_preview"][2:] == ["3", "0", "0", "0"]
+    assert rows["faseeh.voice_clone"][2:] == ["3", "0", "0", "0"]
+    assert rows["total"][1:] == ["6", "0", "0", "0"]
+    assert "all 6 checks passed" in out
+    assert (tmp_path / "out/suite.html").is_file() and (tmp_path / "out/suite.jsonl").is_file()
+
+
+def test_run_fails_naming_the_failing_check_and_endpoint(tmp_path: Path) -> None:
+    proc = _run(tmp_path, "run", "--providers", "faseeh", "-k", "positive_data_acceptance", "--report", "",
+                "--inject", "server_error@faseeh.voice_preview")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    rows = _summary(proc.stdout)
+    assert rows["faseeh.voice_preview"][2:4] == ["0", "1"] and rows["faseeh.voice_clone"][2:4] == ["1", "0"]
+    assert ("test_protocol.py::test_positive_data_acceptance[faseeh.voice_preview]: AssertionError: "
+            "not_a_server_error: FAILED: server error 500") in proc.stdout
+    assert "1 failed or errored:" in proc.stdout and "all" not in proc.stdout.splitlines()[-1]
+    assert not list(tmp_path.rglob("*.html"))  # --report '' writes none
+
+
+def test_run_exits_non_zero_when_everything_was_skipped(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    proc = subprocess.run([*CLI, "run", "--target", "live", "--providers", "novita", "-k", "ignored_auth",
+                           "--report", ""], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={**env, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert _summary(proc.stdout)["total"][1:] == ["0", "0", "0", "2"]
+    assert "nothing passed: every selected check was skipped" in proc.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# the progress plugin on its own
+# ---------------------------------------------------------------------------------------------
+
+
+def report(nodeid: str, when: str, outcome: str, endpoint: str | None = None, message: str = "") -> Any:
+    props = [("provider", endpoint.split(".")[0]), ("endpoint", endpoint)] if endpoint else []
+    crash = SimpleNamespace(message=message)
+    return SimpleNamespace(nodeid=nodeid, when=when, outcome=outcome, failed=outcome == "failed",
+                           skipped=outcome == "skipped", passed=outcome == "passed", user_properties=props,
+                           longrepr=SimpleNamespace(reprcrash=crash), longreprtext=message)
+
+
+def feed(progress: Progress, events: list[Any]) -> None:
+    for ev in events:
+        progress.pytest_runtest_logreport(ev)
+
+
+def test_progress_counts_each_test_once_per_endpoint_and_masks_failures() -> None:
+    printed: list[str] = []
+    progress = Progress(lambda text, nl=True: printed.append(text), tty=False,
+                        mask=lambda text: text.replace("sk-123456", "***"))
+    progress.total = 5
+    feed(progress, [
+        report("t::a", "setup", "passed", "novita.clone"), report("t::a", "call", "passed", "novita.clone"),
+        report("t::a", "teardown", "passed", "novita.clone"),
+        report("t::b", "setup", "passed", "novita.clone"),
+        report("t::b", "call", "failed", "novita.clone", "AssertionError: key sk-123456 echoed\nmore"),
+        report("t::c", "setup", "skipped", "faseeh.voice_clone"),
+        report("t::d", "setup", "failed", "faseeh.voice_clone", "fixture broke"),
+        report("t::e", "setup", "passed"), report("t::e", "call", "passed"),
+        report("t::e", "teardown", "failed", None, "teardown broke"),
+    ])
+    assert dict(progress.groups[("novita", "novita.clone")].counts) == {"passed": 1, "failed": 1}
+    assert dict(progress.groups[("faseeh", "faseeh.voice_clone")].counts) == {"skipped": 1, "errors": 1}
+    assert +progress.groups[("—", "e")].counts == {"errors": 1}  # a teardown error turns a pass into an error
+    assert progress.done == 5 and not progress.all_passed()
+    assert [(f.nodeid, f.outcome) for f in progress.failures] == [("t::b", "failed"), ("t::d", "errors"),
+                                                                   ("t::e", "errors")]
+    assert "FAIL t::b: AssertionError: key *** echoed" in printed
+    assert not any("sk-123456" in line for line in printed)
+    assert any(line.startswith("[   5/5]") for line in printed)
+    summary = progress.summary().splitlines()
+    assert summary[0].split() == ["provider", "endpoint", "passed", "failed", "errors", "skipped"]
+    assert summary[-1].split() == ["total", "1", "1", "2", "1"]
+
+
+def test_progress_rewrites_one_line_on_a_terminal() -> None:
+    printed: list[tuple[str, bool]] = []
+    progress = Progress(lambda text, nl=True: printed.append((text, nl)), tty=True)
+    progress.total = 2
+    feed(progress, [report("t::a", "call", "passed", "novita.clone"), report("t::b", "call", "passed", "novita.clone")])
+    progress.pytest_sessionfinish(None)  # type: ignore[arg-type]
+    assert [nl for _, nl in printed[:2]] == [False, False] and printed[-1][1] is True
+    assert printed[1][0] == "\r\x1b[2K[   2/2] 2 passed · novita.clone: 2✓"
+    assert progress.all_passed()
+
+
+# ---------------------------------------------------------------------------------------------
+# bench
+# ---------------------------------------------------------------------------------------------
+
+FAST = '''"""A quick one: prints a ratio."""
+import sys
+print("setting up")
+print("thing: 2.50x against the baseline (target <= 3x)", sys.argv[1:])
+'''
+BROKEN = '''"""Fails."""
+raise SystemExit(3)
+'''
+
+
+def test_bench_runs_the_chosen_benchmarks_and_gathers_their_ratios(tmp_path: Path) -> None:
+    d = tmp_path / "benchmarks"
+    d.mkdir()
+    (d / "bench_fast.py").write_text(FAST)
+    (d / "bench_broken.py").write_text(BROKEN)
+    listed = CliRunner().invoke(main, ["bench", "--dir", str(d), "--list"])
+    assert listed.exit_code == 0 and listed.output.splitlines() == ["broken       Fails.",
+                                                                    "fast         A quick one: prints a ratio."]
+    one = CliRunner().invoke(main, ["bench", "--dir", str(d), "fast", "--args=--quick --rounds 2"])
+    assert one.exit_code == 0, one.output
+    tail = one.output.split("fast:\n", 1)[1]
+    assert "thing: 2.50x against the baseline (target <= 3x) ['--quick', '--rounds', '2']" in tail
+    assert "setting up" not in tail  # only the ratio lines are gathered
+    both = CliRunner().invoke(main, ["bench", "--dir", str(d)])
+    assert both.exit_code == 1 and "broken: FAILED (exit code 3)" in both.output
+    unknown = CliRunner().invoke(main, ["bench", "--dir", str(d), "fats"])
+    assert unknown.exit_code == 2 and "unknown benchmark 'fats'; known: broken, fast" in unknown.output
+
+
+def test_bench_finds_the_checkouts_benchmarks() -> None:
+    listed = CliRunner().invoke(main, ["bench", "--list"])
+    assert listed.exit_code == 0, listed.output
+    assert {line.split()[0] for line in listed.output.splitlines()} == {
+        p.stem.removeprefix("bench_") for p in (ROOT / "benchmarks").glob("bench_*.py")}
