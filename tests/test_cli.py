@@ -4,6 +4,7 @@ exit codes, configuration), ``bench``, bad input, and the example CI workflow's 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -307,3 +308,84 @@ def test_bench_finds_the_checkouts_benchmarks() -> None:
     assert listed.exit_code == 0, listed.output
     assert {line.split()[0] for line in listed.output.splitlines()} == {
         p.stem.removeprefix("bench_") for p in (ROOT / "benchmarks").glob("bench_*.py")}
+
+
+# ---------------------------------------------------------------------------------------------
+# the examples: the CI workflow's commands are real, the example configuration is valid
+# ---------------------------------------------------------------------------------------------
+
+WORKFLOW = ROOT / "examples" / "github-actions.yml"
+
+
+def _workflow() -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+
+
+def _commands(job: dict[str, Any]) -> list[str]:
+    """The ``voice-conformance …`` lines of a job's ``run:`` steps (continuation lines joined)."""
+    out = []
+    for step in job.get("steps", []):
+        script = step.get("run", "").replace("\\\n", " ")
+        for line in script.splitlines():
+            for part in line.split("&&"):
+                if part.strip().startswith("voice-conformance"):
+                    out.append(part.strip())
+    return out
+
+
+def test_the_workflows_commands_are_real_commands_and_options(paths_need_not_exist: None) -> None:
+    import fnmatch
+
+    jobs = _workflow()["jobs"]
+    shards = jobs["suite"]["strategy"]["matrix"]["shard"]
+    assert shards == list(range(1, len(shards) + 1)) and len(shards) > 1
+    parsed: dict[str, list[click.Context]] = {}
+    for name, job in jobs.items():
+        for line in _commands(job):
+            for value in shards if "${{ matrix.shard }}" in line else [None]:
+                text = line.replace("${{ matrix.shard }}", str(value))
+                assert "${{" not in text, f"unexpanded expression in {line!r}"
+                parsed.setdefault(name, []).append(parse_command_line(shlex.split(text)[1:]))
+    # every shard of the matrix runs, each shard i of N exactly once
+    runs = parsed["suite"]
+    assert sorted(ctx.params["shard"] for ctx in runs) == [f"{i}/{len(shards)}" for i in shards]
+    # each shard uploads the results written beside its report; the merge job reads exactly those
+    suite_steps = jobs["suite"]["steps"]
+    upload = next(s for s in suite_steps if s.get("uses", "").startswith("actions/upload-artifact"))
+    download = next(s for s in jobs["report"]["steps"] if s.get("uses", "").startswith("actions/download-artifact"))
+    merge = parsed["report"][0]
+    assert merge.info_name == "merge" and merge.params["output"].endswith(".html")
+    for ctx, i in zip(runs, shards, strict=True):
+        results = str(Path(ctx.params["report"]).with_suffix(".jsonl"))
+        assert results == upload["with"]["path"].replace("${{ matrix.shard }}", str(i))
+        artifact = upload["with"]["name"].replace("${{ matrix.shard }}", str(i))
+        assert fnmatch.fnmatch(artifact, download["with"]["pattern"])
+        downloaded = f"{download['with']['path']}/{artifact}/{Path(results).name}"
+        assert any(fnmatch.fnmatch(downloaded, pattern) for pattern in merge.params["shards"])
+    # the nightly job re-records live and checks drift against the spec and the committed recordings
+    live = parsed["live-drift"]
+    record = live[0]
+    assert (record.params["target"], record.params["record_mode"]) == ("live", "rewrite")
+    new = record.params["cassette_dir"]
+    assert [(c.info_name, c.params.get("spec_mode"), c.params.get("old"), c.params.get("new")) for c in live[1:]] == [
+        ("drift", True, new, None), ("drift", False, "cassettes/live", new)]
+    on = _workflow().get("on") or _workflow()[True]  # YAML 1.1 reads the key `on` as true
+    assert "schedule" in on and jobs["live-drift"]["if"].count("schedule")
+    for key, value in jobs["live-drift"]["env"].items():
+        if key.endswith("_API_KEY"):
+            assert value == "${{ secrets." + key + " }}"  # keys come from secrets, never from the file
+
+
+def test_the_example_configuration_is_valid_and_shows_every_key() -> None:
+    from conformance.config import TOP_KEYS, load_config
+
+    path = ROOT / "examples" / "voice-conformance.toml"
+    cfg = load_config(path)
+    assert cfg.path == path and cfg.target == "simulator" and cfg.workers == 2
+    text = path.read_text(encoding="utf-8")
+    for key in TOP_KEYS:
+        assert re.search(rf"^(\[{key}\]|{key} =)", text, re.M), f"the example does not show {key}"
+    for name in ("speaker_score", "mos_floor", "wer_ceiling", "duration_tolerance"):
+        assert name in text
