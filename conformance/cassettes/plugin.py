@@ -180,9 +180,50 @@ def check_age(path: Path, metadata: dict[str, Any], config: pytest.Config) -> st
     return msg
 
 
+#: the fingerprint-matched interactions of each cassette folder, loaded once per process
+_LIBRARIES: dict[Path, list[tuple[Path, Any, Any]]] = {}
+
+
+def module_library(folder: Path, persister: Any) -> list[tuple[Path, Any, Any]]:
+    """``(cassette, request, response)`` of every fingerprint-matched cassette in ``folder``.
+
+    A test of the folder's module may replay these when its own cassette lacks a request:
+    session-scoped results (the audio checks' one request per endpoint) are made by whichever
+    test asks first, which depends on how tests are spread over processes. A fingerprint says
+    what a request means, so the same request gets the answer recorded for it, by any test.
+    """
+    folder = folder.resolve()
+    if folder not in _LIBRARIES:
+        found: list[tuple[Path, Any, Any]] = []
+        for path in sorted(folder.glob("*.yaml")):
+            if _stored_match(path) != "fingerprint":
+                continue
+            requests, responses, _ = persister.load_cassette(path)
+            found += [(path, rq, rs) for rq, rs in zip(requests, responses, strict=True)]
+        _LIBRARIES[folder] = found
+    return _LIBRARIES[folder]
+
+
+def write_no_request_cassette(path: Path, vcr_obj: Any) -> None:
+    """Record that a test made no request of its own (its answers came from session-scoped results)."""
+    from conformance.cassettes.store import now_iso, write_yaml
+
+    persister = getattr(vcr_obj, "persister", None)
+    meta: dict[str, Any] = {"recorded_at": now_iso(), "origin": getattr(persister, "origin", "unknown"),
+                            **dict(getattr(persister, "extra_metadata", {}) or {}), "tool": "voice-conformance",
+                            "note": "no request of its own when recorded: it used results another test of its "
+                                    "module asked for first; on replay it may send those requests, answered from "
+                                    "the module's other cassettes"}
+    write_yaml(path, {"version": 1, "metadata": meta, "interactions": []})
+
+
 @pytest.fixture
 def conformance_cassette(request: pytest.FixtureRequest, conformance_vcr: Any) -> Iterator[Any]:
-    """This test's cassette (``<cassette-dir>/<module>/<test>.yaml``), replaying or recording."""
+    """This test's cassette (``<cassette-dir>/<module>/<test>.yaml``), replaying or recording.
+
+    On replay a fingerprint-matched cassette also answers from its module's other cassettes
+    (:func:`module_library`); a recording test that sends nothing leaves a cassette saying so.
+    """
     from conformance.cassettes.recorder import use_cassette
 
     config = request.config
@@ -198,4 +239,10 @@ def conformance_cassette(request: pytest.FixtureRequest, conformance_vcr: Any) -
     with use_cassette(path, record_mode=mode, vcr_obj=vcr_obj) as cassette:
         if mode == "none" or (mode in ("once", "new_episodes") and len(cassette.data)):
             check_age(path, dict(getattr(cassette, "_metadata", {}) or {}), config)
+        if mode == "none" and stored == "fingerprint":
+            own = path.resolve()
+            extra = [(rq, rs) for p, rq, rs in module_library(path.parent, vcr_obj.persister) if p != own]
+            cassette.data.extend(extra)  # after its own, which answer first; each plays once per test
         yield cassette
+    if mode != "none" and not path.exists():
+        write_no_request_cassette(path, vcr_obj)

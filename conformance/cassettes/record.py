@@ -2,6 +2,11 @@
 plus the providers' published examples (:mod:`conformance.cassettes.examples`).
 
 ``voice-conformance record`` (or ``python -m conformance.cassettes.record``) calls :func:`record_suite`.
+Each suite module is recorded with the matching its replay needs (:data:`MODULES`): the protocol
+checks' generated traffic in recorded order per endpoint (``sequence``), the audio checks and the
+stateful flows by request fingerprint (their requests are the same every run: derandomized
+hypothesis, deterministic audio), so any test of a module can replay a request another test of it
+recorded (session-scoped results are made by whichever test asks first).
 """
 
 from __future__ import annotations
@@ -15,6 +20,15 @@ from typing import Any
 
 SENTINEL_KEY = "vc-recording-key-0000"  # the key the loopback recording uses (scrubbed like any key)
 KEY_VARS = ("ELEVENLABS_API_KEY", "MODELSLAB_API_KEY", "NOVITA_API_KEY", "FASEEH_API_KEY")
+#: the suite's modules and how their recordings match on replay
+MODULES: dict[str, str] = {
+    "conformance.suite.test_protocol": "sequence",
+    "conformance.suite.test_audio": "fingerprint",
+    "conformance.suite.test_flows": "fingerprint",
+}
+#: voices of the recording account: the id the suite converts into on non-simulator targets, speaking
+#: like the reference speech the suite checks it against (conformance.suite.conftest.Suite.voice)
+RECORDING_VOICES = {("elevenlabs", "JBFqnCBsd6RMkjVDRZzb"): "en_slt"}
 
 
 class _HostedUrls(dict):  # type: ignore[type-arg]
@@ -70,33 +84,49 @@ def loopback_simulator(seed: int = 0) -> Iterator[Any]:
     sim.reject_key(WRONG_KEY)
     sim.urls = _HostedUrls(sim.urls)
     sim.voices["modelslab"] = _EveryVoice(sim, "modelslab", sim.voices.get("modelslab", {}))
+    for (provider, voice_id), speaker in RECORDING_VOICES.items():
+        sim.add_voice(provider, voice_id, speaker=speaker)
     with serve_in_thread(sim) as server:
         yield server
 
 
 def record_suite(out: Path, *, key: str = SENTINEL_KEY, pytest_args: Sequence[str] = (), seed: int = 0,
-                 request_bodies: str = "digest", mode: str = "rewrite") -> int:
-    """Record the shipped suite into ``out`` from the loopback simulator; pytest's exit code."""
+                 request_bodies: str = "digest", mode: str = "rewrite",
+                 modules: Sequence[str] | None = None) -> int:
+    """Record the shipped suite (or ``modules`` of it) into ``out`` from the loopback simulator.
+
+    Returns pytest's exit code (the worst over the modules). Each module runs in its own pytest
+    session with the matching :data:`MODULES` gives it.
+    """
     import pytest
 
+    chosen = list(modules) if modules else list(MODULES)
+    unknown = [m for m in chosen if m not in MODULES]
+    if unknown:
+        raise ValueError(f"record_suite: unknown suite module(s) {', '.join(unknown)}; known: {', '.join(MODULES)}")
     out = Path(out)
     saved = {v: os.environ.get(v) for v in (*KEY_VARS, "HYPOTHESIS_PROFILE")}
+    codes: list[int] = []
     try:
         for v in KEY_VARS:
             os.environ[v] = key  # scrubbed from the environment: never on a command line a report records
         os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
         with loopback_simulator(seed) as server:
-            args = ["--pyargs", "conformance.suite.test_protocol", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-                    f"--conformance-target=url={server.base_url}", f"--record-mode={mode}",
-                    f"--cassette-dir={out}", f"--cassette-request-bodies={request_bodies}",
-                    "--block-network", "--cassette-match=sequence", *pytest_args]
-            return int(pytest.main(args))
+            for module in chosen:
+                args = ["--pyargs", module, "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:xdist",
+                        f"--conformance-target=url={server.base_url}", f"--record-mode={mode}",
+                        f"--cassette-dir={out}", f"--cassette-request-bodies={request_bodies}",
+                        "--block-network", f"--cassette-match={MODULES[module]}",
+                        "-W", "ignore::pytest.PytestAssertRewriteWarning", *pytest_args]
+                code = int(pytest.main(args))
+                codes.append(0 if code == 5 and pytest_args else code)  # -k may select nothing in a module
     finally:
         for v, old in saved.items():
             if old is None:
                 os.environ.pop(v, None)
             else:
                 os.environ[v] = old
+    return max(codes, default=0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -11,17 +12,19 @@ from conformance.spec import endpoints
 
 ROOT = Path(__file__).resolve().parents[2]
 SENTINEL = "vc-SENTINEL-key-5d1e8b2a"
+# subprocesses run in a temporary folder: they import this checkout, not whatever is installed
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
 
 
 def test_recording_every_endpoint_writes_no_secret_anywhere(tmp_path):
     out = tmp_path / "cassettes"
     code = (f"import sys; from pathlib import Path; from conformance.cassettes.record import record_suite; "
             f"sys.exit(record_suite(Path({str(out)!r}), key={SENTINEL!r}, request_bodies='full', "
-            f"pytest_args=['-k', 'positive_data_acceptance or ignored_auth', '-p', 'no:xdist']))")
+            f"pytest_args=['-k', 'positive_data_acceptance or ignored_auth or duration_conformance or flow']))")
     log = tmp_path / "record.log"
     with log.open("wb") as f:
         proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, stdout=f, stderr=subprocess.STDOUT,
-                              timeout=600)
+                              timeout=600, env=ENV)
     assert proc.returncode == 0, log.read_text()[-3000:]
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     cassettes = [p for p in written if p.suffix == ".yaml"]
@@ -31,23 +34,52 @@ def test_recording_every_endpoint_writes_no_secret_anywhere(tmp_path):
     assert not re.search(r"uri: https?://(127\.0\.0\.1|localhost)", recorded)  # loopback became real hosts
     assert "/_simulator/" not in recorded
     assert any(p.parent.name == "bodies" for p in written)  # sidecars were written
+    for module in ("test_protocol", "test_audio", "test_flows"):  # every module's cassettes were written
+        assert any(p.parent.name == module for p in cassettes), module
+    assert any(p.suffix == ".html" for p in written) and any(p.suffix == ".jsonl" for p in written)  # the report
     leaks = [str(p) for p in written if SENTINEL.encode() in p.read_bytes()]
     assert leaks == []
     assert "REDACTED" in recorded
 
 
-def test_shipped_suite_replays_offline_from_the_committed_cassettes(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "conformance.suite.test_protocol", "-q",
-                           "-p", "no:cacheprovider", "-p", "no:xdist", "--conformance-target", "cassette",
-                           "--block-network", "--cassette-dir", str(ROOT / "cassettes" / "suite")],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+REVERSE_PLUGIN = """
+def pytest_collection_modifyitems(items):
+    items.reverse()
+"""
+
+
+def test_the_whole_suite_replays_offline_from_the_committed_cassettes(tmp_path):
+    """Every suite test passes on the cassette target with the network blocked, none skipped, in an order
+    unlike the recording's (tests that recorded nothing of their own then send their module's requests)."""
+    import xml.etree.ElementTree as ET
+
+    (tmp_path / "reverse_order.py").write_text(REVERSE_PLUGIN)
+    junit = tmp_path / "junit.xml"
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-q", "-rs",
+                           "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "reverse_order",
+                           "--conformance-target", "cassette", "--block-network", "--record-mode", "none",
+                           "--cassette-dir", str(ROOT / "cassettes" / "suite"), f"--junitxml={junit}",
+                           "--conformance-report="],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=900,
+                          env={**ENV, "PYTHONPATH": os.pathsep.join([str(tmp_path), ENV["PYTHONPATH"]])})
     assert proc.returncode == 0, proc.stdout[-4000:]
-    assert " passed" in proc.stdout and "failed" not in proc.stdout
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    counts = {k: int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped")}
+    assert counts["failures"] == counts["errors"] == counts["skipped"] == 0, counts
+    assert "no cassette for this test" not in proc.stdout
+    modules = {case.get("classname", "").rsplit(".", 1)[-1] for case in suite.iter("testcase")}
+    assert {"test_protocol", "test_audio", "test_flows"} <= modules, modules
+    assert counts["tests"] >= 190  # the whole suite: every endpoint, output format and flow
+    # the first audio check to run recorded no request of its own: its module's cassettes answered it
+    first = next(c.get("name", "") for c in suite.iter("testcase") if c.get("classname", "").endswith("test_audio"))
+    own = ROOT / "cassettes" / "suite" / "test_audio" / (re.sub(r"[^A-Za-z0-9_.=-]+", "_", first).strip("_") + ".yaml")
+    assert "interactions: []" in own.read_text(), own
 
 
 def test_committed_cassettes_are_small_and_scrubbed():
     files = [p for p in (ROOT / "cassettes").rglob("*") if p.is_file()]
-    assert sum(p.stat().st_size for p in files) < 5_000_000
+    assert sum(p.stat().st_size for p in files) < 15_000_000  # audio bodies are most of it
     for p in files:
         if p.suffix == ".yaml":
             text = p.read_text()
@@ -61,7 +93,7 @@ def _replay_one(tmp_path, *extra: str) -> subprocess.CompletedProcess[str]:
                            "-p", "no:cacheprovider", "-p", "no:xdist", "--conformance-target", "cassette",
                            "--cassette-dir", str(ROOT / "cassettes" / "suite"),
                            "-k", "positive_data_acceptance and novita", *extra],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300, env=ENV)
 
 
 def test_cassette_max_age_warns_or_fails_on_stale_cassettes(tmp_path):
