@@ -191,14 +191,15 @@ def test_run_takes_the_configuration_shows_progress_and_passes(tmp_path: Path) -
 
 
 def test_run_fails_naming_the_failing_check_and_endpoint(tmp_path: Path) -> None:
-    proc = _run(tmp_path, "run", "--providers", "faseeh", "-k", "positive_data_acceptance", "--report", "",
-                "--inject", "server_error@faseeh.voice_preview")
+    proc = _run(tmp_path, "run", "--providers", "faseeh", "-k", "ignored_auth", "--report", "",
+                "--inject", "html_error_page@faseeh.voice_clone")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     rows = _summary(proc.stdout)
-    assert rows["faseeh.voice_preview"][2:4] == ["0", "1"] and rows["faseeh.voice_clone"][2:4] == ["1", "0"]
-    assert ("test_protocol.py::test_positive_data_acceptance[faseeh.voice_preview]: AssertionError: "
-            "not_a_server_error: FAILED: server error 500") in proc.stdout
-    assert "1 failed or errored:" in proc.stdout and "all" not in proc.stdout.splitlines()[-1]
+    assert rows["faseeh.voice_clone"][2:] == ["0", "2", "0", "0"]
+    assert rows["faseeh.voice_preview"][2:] == ["2", "0", "0", "0"]
+    assert ("FAIL test_protocol.py::test_ignored_auth[faseeh.voice_clone-wrong]: AssertionError: "
+            "not_a_server_error: FAILED: server error 502") in proc.stdout
+    assert "2 failed or errored:" in proc.stdout and "checks passed" not in proc.stdout
     assert not list(tmp_path.rglob("*.html"))  # --report '' writes none
 
 

@@ -75,15 +75,15 @@ def test_fixture_inputs_are_real_speech_of_the_text(tmp_path: Path) -> None:
 def test_compare_on_the_simulators_ranks_a_provider_speaking_in_the_wrong_voice_last(tmp_path: Path) -> None:
     out = tmp_path / "cmp" / "compare.html"
     result = CliRunner().invoke(main, [
-        "compare", "--providers", "modelslab,novita,faseeh", "--inject", "wrong_speaker@novita.minimax_voice_cloning",
+        "compare", "--providers", "novita,faseeh", "--inject", "wrong_speaker@novita.minimax_voice_cloning",
         "--rank-by", "speaker_similarity", "-o", str(out), "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     rows = {r["endpoint"]: r for r in data["rows"]}
     assert [r["endpoint"] for r in data["rows"]][-1] == "novita.minimax_voice_cloning"
-    assert [r["place"] for r in data["rows"]] == [1, 2, 3] and all(r["status"] == "ok" for r in data["rows"])
+    assert [r["place"] for r in data["rows"]] == [1, 2] and all(r["status"] == "ok" for r in data["rows"])
     wrong = rows["novita.minimax_voice_cloning"]["speaker_similarity"]
-    for ep in ("modelslab.text_to_audio", "faseeh.voice_preview"):
+    for ep in ("faseeh.voice_preview",):
         r = rows[ep]
         assert r["speaker_similarity"] > wrong + 0.05  # the same voice as the reference, measured as such
         assert 1.0 <= r["predicted_mos"] <= 5.0 and 0.0 <= r["intelligibility"] <= 1.0
@@ -97,7 +97,7 @@ def test_compare_on_the_simulators_ranks_a_provider_speaking_in_the_wrong_voice_
     assert {x["endpoint"] for x in results} == set(rows) and all(x["outcome"] == "pass" for x in results)
     assert all(set(x["audio"]) == {"reference", "output"} for x in results)
     assert all(x["measured"]["speaker_similarity"] == rows[x["endpoint"]]["speaker_similarity"] for x in results)
-    assert html.count("<audio") >= 6
+    assert html.count("<audio") >= 4
 
 
 def test_compare_live_without_keys_or_hosted_reference_sends_nothing_and_says_why(

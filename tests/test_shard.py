@@ -46,7 +46,7 @@ def _collected(*args: str) -> list[str]:
 
 def test_the_suites_shards_partition_its_tests() -> None:
     full = _collected("--conformance-providers=novita,faseeh")
-    shards = [_collected("--conformance-providers=novita,faseeh", f"--shard={i}/3") for i in (1, 2, 3)]
+    shards = [_collected("--conformance-providers=novita,faseeh", f"--shard={i}/2") for i in (1, 2)]
     assert len(full) > 30
     assert sorted(x for s in shards for x in s) == sorted(full)
     assert all(s and not set(s) & set(t) for s in shards for t in shards if s is not t)
