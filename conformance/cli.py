@@ -491,7 +491,7 @@ def compare_command(ctx: click.Context, providers: tuple[str, ...], endpoints: t
                 click.echo(f"  {row.endpoint}: {row.status}: {row.reason}")
 
         result = cmp.compare(tgt, chosen, inputs, endpoints=eps, repeat=repeat, faults=faults, rank_by=rank_by,
-                             on_row=show)
+                             on_row=show, secrets=cfg.secret_values())
     except cmp.CompareError as exc:
         raise InputError(str(exc)) from None
     html = cmp.write_report(result, output, secrets=cfg.secret_values())

@@ -363,9 +363,10 @@ def measure(audio: Any, inputs: Inputs, *, wer: bool) -> tuple[dict[str, float],
 
 def compare(target: Any, providers: Sequence[str], inputs: Inputs, *, endpoints: Sequence[str] = (),
             repeat: int = 1, faults: Sequence[str] = (), rank_by: str = "overall",
-            on_row: Callable[[Row], None] | None = None) -> Comparison:
+            on_row: Callable[[Row], None] | None = None, secrets: Sequence[str] = ()) -> Comparison:
     """Send ``inputs`` through each endpoint on ``target`` (a :class:`~conformance.plugin.Target` or its
-    text), measure the outputs and return the :class:`Comparison`."""
+    text), measure the outputs and return the :class:`Comparison`. ``secrets`` are masked in error notes,
+    as are API keys in the environment."""
     from conformance.plugin import parse_target
 
     if isinstance(target, str):
@@ -383,7 +384,7 @@ def compare(target: Any, providers: Sequence[str], inputs: Inputs, *, endpoints:
     rows: list[Row] = []
     with _transport(target, wanted, inputs, faults) as sim:
         for ep in eps:
-            row = _one(target, ep, inputs, sim, repeat)
+            row = _one(target, ep, inputs, sim, repeat, secrets)
             rows.append(row)
             if on_row is not None:
                 on_row(row)
@@ -393,7 +394,7 @@ def compare(target: Any, providers: Sequence[str], inputs: Inputs, *, endpoints:
     return result
 
 
-def _one(target: Any, endpoint: str, inputs: Inputs, sim: Any, repeat: int) -> Row:
+def _one(target: Any, endpoint: str, inputs: Inputs, sim: Any, repeat: int, secrets: Sequence[str] = ()) -> Row:
     from conformance import spec
 
     provider = endpoint.split(".")[0]
@@ -428,7 +429,8 @@ def _one(target: Any, endpoint: str, inputs: Inputs, sim: Any, repeat: int) -> R
         from conformance.report.records import env_secrets, mask_excerpt
 
         row.status = "error"
-        row.reason = mask_excerpt(f"{type(exc).__name__}: {exc}", env_secrets()).splitlines()[0][:300]
+        text = mask_excerpt(f"{type(exc).__name__}: {exc}", [*env_secrets(), *secrets])
+        row.reason = (text.splitlines() or [""])[0][:300]
         return row
     for k, vs in samples.items():
         value = statistics.median(vs) if k in ("latency", "ttfb") else statistics.fmean(vs)
@@ -499,11 +501,15 @@ def ranking_html(result: Comparison) -> str:
 
 
 def write_report(result: Comparison, dest: str | Path, *, secrets: Sequence[str] = ()) -> Path:
-    """The comparison report (HTML, with every output's audio) and its JSON Lines results beside it."""
+    """The comparison report (HTML, with every output's audio) and its JSON Lines results beside it.
+
+    API keys in the environment and ``secrets`` are masked wherever they would appear."""
     import secrets as _secrets
 
-    from conformance.report.records import RecordWriter
+    from conformance.report.records import RecordWriter, env_secrets
     from conformance.report.render import render_html
+
+    secrets = [*env_secrets(), *secrets]
 
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)

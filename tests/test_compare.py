@@ -120,3 +120,19 @@ def test_compare_live_without_keys_or_hosted_reference_sends_nothing_and_says_wh
     assert "novita.minimax_voice_cloning: skipped: takes the reference as a URL: give --reference-url" in out
     assert "faseeh.voice_preview: skipped: set FASEEH_API_KEY to compare it live" in out
     assert "secret-key" not in out and "secret-key" not in (tmp_path / "c.html").read_text()
+
+
+def test_a_failing_provider_is_a_row_whose_note_never_shows_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    import conformance.compare as cmp
+
+    monkeypatch.setenv("FASEEH_API_KEY", "fs-live-key-98765")
+
+    class Refusing:
+        def call(self, *args: object, **kwargs: object) -> None:
+            raise RuntimeError("gateway said: key fs-live-key-98765 with token gw-tok-55555 refused")
+
+    monkeypatch.setattr(cmp, "_client", lambda target, provider: Refusing())
+    result = cmp.compare("url=https://gateway.invalid", ["faseeh"], fixture_inputs(), secrets=["gw-tok-55555"])
+    (r,) = result.rows
+    assert r.status == "error" and r.reason.startswith("RuntimeError: gateway said: key *** with token *** refused")
+    assert r.place is None and "error" in result.table()
