@@ -24,7 +24,7 @@ from pathlib import Path
 
 PY = sys.executable
 PLUGINS_OFF = ["-p", "no:voice_conformance", "-p", "no:conformance.report.plugin",
-               "-p", "no:conformance.cassettes.plugin"]
+               "-p", "no:conformance.cassettes.plugin", "-p", "no:conformance.simulators.fixtures"]
 
 
 def _collect(folder: Path, extra: list[str]) -> float:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from conformance.clients.base import SyncClient
     from conformance.config import Config
 
-pytest_plugins = ["conformance.report.plugin", "conformance.cassettes.plugin"]
+pytest_plugins = ["conformance.report.plugin", "conformance.cassettes.plugin", "conformance.simulators.fixtures"]
 
 PROVIDERS = ("elevenlabs", "modelslab", "novita", "faseeh")
 TARGET_KINDS = ("simulator", "cassette", "live", "url=BASE")

@@ -204,13 +204,15 @@ def valid_value(param: Param) -> st.SearchStrategy[Any]:
     elif param.type in ("integer", "number"):
         lo = rng.min if rng and rng.min is not None else 0
         hi = rng.max if rng and rng.max is not None else 1000
-        # bounded integers and floats already favour their bounds; boundary_cases() lists them all
+        # the bounds themselves, always within reach (boundary_cases() adds just inside and outside)
+        ends = [v for v, excl in ((lo, rng and rng.min_exclusive), (hi, rng and rng.max_exclusive)) if not excl]
         if param.type == "integer":
             strategy = st.integers(int(lo), int(hi))
         else:
             strategy = st.floats(lo, hi, allow_nan=False, allow_infinity=False,
-                                 exclude_min=bool(rng and rng.min_exclusive),
-                                 exclude_max=bool(rng and rng.max_exclusive))
+                                 exclude_min=bool(rng and rng.min_exclusive), exclude_max=bool(rng and rng.max_exclusive))
+        if ends:
+            strategy = st.sampled_from([int(v) if param.type == "integer" else float(v) for v in ends]) | strategy
     elif param.type == "boolean":
         strategy = st.booleans()
     elif param.type == "url" or any(isinstance(c, Url) for c in cs):

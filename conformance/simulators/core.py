@@ -285,12 +285,15 @@ class Simulator:
     by the URL (``"speaker"``) or rejected with the provider's invalid-audio error (``"error"``).
     ``webhook_client``: the ``httpx.Client`` that delivers webhooks (default: a plain one, so a respx
     route on the webhook host captures them in-process).
+    ``fetch_urls``: download audio URLs it does not host over HTTP, as the providers do (for a
+    server whose clients host their audio themselves; at most ``MAX_FETCH_BYTES``).
     """
 
     def __init__(self, *providers: str, seed: int = 0, keys: Iterable[str] | Mapping[str, Iterable[str]] | None = None,
                  http200_errors: bool = False, job_polls: int = 1, job_seconds: float | None = None,
                  unknown_urls: Literal["speaker", "error"] = "speaker",
-                 webhook_client: httpx.Client | None = None, files_base: str = FILES_BASE):
+                 webhook_client: httpx.Client | None = None, files_base: str = FILES_BASE,
+                 fetch_urls: bool = False):
         from conformance.simulators.providers import load_all
 
         load_all()
@@ -304,6 +307,7 @@ class Simulator:
         self.job_polls = job_polls
         self.job_seconds = job_seconds
         self.unknown_urls = unknown_urls
+        self.fetch_urls = fetch_urls
         self.files_base = files_base.rstrip("/")
         self.webhook_client = webhook_client
         self.providers: dict[str, ProviderSimulator] = {pid: SIMULATORS[pid](self) for pid in ids}
@@ -313,6 +317,7 @@ class Simulator:
         self.calls: list[Call] = []
         self.files: dict[str, StoredFile] = {}
         self.urls: dict[str, bytes] = {}
+        self._fetched: dict[str, bytes] = {}
         self.voices: dict[str, dict[str, Voice]] = {pid: {} for pid in ids}
         self.webhooks: list[WebhookDelivery] = []
         self.in_flight: dict[str, int] = dict.fromkeys(ids, 0)
@@ -437,7 +442,31 @@ class Simulator:
         if url in self.urls:
             return self.urls[url]
         f = self.file_for_url(url)
-        return f.data if f is not None else None
+        if f is not None:
+            return f.data
+        if not (self.fetch_urls and url.startswith(("http://", "https://"))):
+            return None
+        return self._fetched.get(url) or self._fetch(url)
+
+    def _fetch(self, url: str) -> bytes | None:
+        import httpx
+
+        try:
+            with httpx.Client(timeout=10.0, follow_redirects=True) as client, client.stream("GET", url) as r:
+                if r.status_code != 200:
+                    return None
+                data = bytearray()
+                for chunk in r.iter_bytes():
+                    data += chunk
+                    if len(data) > MAX_FETCH_BYTES:
+                        return None
+        except httpx.HTTPError:
+            return None
+        with self._lock:
+            self._fetched[url] = got = bytes(data)
+            while len(self._fetched) > MAX_FETCHED:  # oldest first
+                self._fetched.pop(next(iter(self._fetched)))
+        return got
 
     def stand_in_speaker(self, key: str) -> str:
         """The fixture speaker that reads an audio URL the simulator cannot see (chosen by the URL)."""
@@ -748,6 +777,10 @@ class Simulator:
             p = get_provider(pid)
             out.extend([p.base_url, *p.alt_base_urls])
         return out
+
+
+MAX_FETCH_BYTES = 100 * 2**20
+MAX_FETCHED = 256
 
 
 def _safe_url(url: httpx.URL) -> str:

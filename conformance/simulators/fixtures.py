@@ -10,11 +10,12 @@ Override ``simulator_options`` to pass :class:`Simulator` options (seed, keys, j
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.simulators import Simulator, simulate
+if TYPE_CHECKING:  # pragma: no cover
+    from conformance.simulators import Simulator
 
 
 @pytest.fixture
@@ -26,12 +27,16 @@ def simulator_options() -> dict[str, Any]:
 @pytest.fixture
 def simulator(simulator_options: dict[str, Any]) -> Iterator[Simulator]:
     """Every provider simulated in-process: httpx requests to the real hosts reach the simulator."""
+    from conformance.simulators import simulate
+
     with simulate(**simulator_options) as sim:
         yield sim
 
 
 def _provider_fixture(provider_id: str) -> Callable[..., Iterator[Simulator]]:
     def fixture(simulator_options: dict[str, Any]) -> Iterator[Simulator]:
+        from conformance.simulators import simulate
+
         with simulate(provider_id, **simulator_options) as sim:
             yield sim
 
@@ -49,6 +54,7 @@ faseeh_simulator = _provider_fixture("faseeh")
 @pytest.fixture
 def simulator_server(simulator_options: dict[str, Any]) -> Iterator[Any]:
     """Every provider on a loopback HTTP port (``.base_url``, ``.sim``), stopped after the test."""
+    from conformance.simulators import Simulator
     from conformance.simulators.server import serve_in_thread
 
     with serve_in_thread(Simulator(**simulator_options)) as server:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 
+from conformance import hosted
 from conformance.plugin import WRONG_KEY, Target, register_hypothesis_profiles
 from conformance.spec import Endpoint, endpoints
 from conformance.spec.model import AudioInput
@@ -67,6 +68,7 @@ class Suite:
         self.calls: list[dict[str, Any]] = []
         self._clients: dict[tuple[str, bool, str | None], Any] = {}
         self._voices: dict[str, Voice] = {}
+        self._files: Any = None  # hosted.FileServer for a gateway (url= target)
         self.record: Callable[..., None] = lambda **fields: None  # the current test's report record
 
     def check(self, result: Any) -> None:
@@ -115,16 +117,34 @@ class Suite:
         return out
 
     def serve_urls(self, params: dict[str, Any]) -> None:
-        """Audio given as hosted URLs is registered with the simulator, which then serves and probes it."""
-        if self.sim is None:
+        """Make audio given as hosted URLs reachable by the target.
+
+        The in-process simulator is told the bytes (it serves and probes them). A gateway (``url=``)
+        fetches them over HTTP from a loopback file server, so their URLs are moved there.
+        """
+        if self.sim is None and self.target.kind != "url":
             return
-        stack: list[Any] = list(params.values())
+        stack: list[dict[str, Any]] = [params]
         while stack:
-            v = stack.pop()
-            if isinstance(v, AudioInput) and v.kind == "url" and v.url and v.data is not None:
-                self.sim.register_url(v.url, v.data)
-            elif isinstance(v, dict):
-                stack.extend(v.values())
+            holder = stack.pop()
+            for k, v in holder.items():
+                if isinstance(v, AudioInput) and v.kind == "url" and v.url and v.data is not None:
+                    if self.sim is not None:
+                        self.sim.register_url(v.url, v.data)
+                    else:
+                        holder[k] = replace(v, url=hosted.rebase(v.url, self.file_server().base_url))
+                elif isinstance(v, dict):
+                    stack.append(v)
+
+    def file_server(self) -> Any:
+        if self._files is None:
+            self._files = hosted.FileServer()
+        return self._files
+
+    def close(self) -> None:
+        if self._files is not None:
+            self._files.close()
+            self._files = None
 
     # -- voices ----------------------------------------------------------------------------
 
@@ -184,7 +204,9 @@ def _suite_records(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def suite(conformance_target: Target, conformance_simulator: Any, conformance_client: Any) -> Iterator[Suite]:
     """The run's :class:`Suite`."""
-    yield Suite(conformance_target, conformance_simulator, conformance_client)
+    s = Suite(conformance_target, conformance_simulator, conformance_client)
+    yield s
+    s.close()
 
 
 @pytest.fixture(autouse=True)
@@ -206,8 +228,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("endpoint", eps, ids=[e.id for e in eps])
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every suite test with its provider, endpoint and check (``-m``, ``-k`` and the report use them)."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every suite test with its provider, endpoint and check (``-m``, ``-k`` and the report use them).
+
+    Tests of providers left out by ``--conformance-providers`` (and parametrizations left empty by
+    that choice) are deselected, not skipped: a skip in this suite means a live provider without its key.
+    """
+    from conformance.plugin import selected_providers
+
+    chosen = set(selected_providers(config.getoption("--conformance-providers")))
+    keep, drop = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
         ep = callspec.params.get("endpoint") if callspec else None
@@ -216,3 +246,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.endpoint(ep.id))
         name = item.originalname if hasattr(item, "originalname") else item.name
         item.add_marker(pytest.mark.check(name.removeprefix("test_")))
+        provider = item.get_closest_marker("provider")
+        empty = any(m.name == "skip" and str(m.kwargs.get("reason", "")).startswith("got empty parameter set")
+                    for m in item.iter_markers())
+        (drop if empty or (provider is not None and provider.args[0] not in chosen) else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
