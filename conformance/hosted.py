@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 
 HOST = "https://audio.voice-conformance.test"
+PUBLIC_BASE_ENV = "VOICE_CONFORMANCE_AUDIO_BASE"  # public URL of the file server, for live providers
+BIND_ENV = "VOICE_CONFORMANCE_AUDIO_BIND"  # host:port the file server listens on
 
 _files: dict[str, bytes] = {}
 
@@ -72,6 +74,19 @@ class FileServer:
         self.base_url = f"http://{host}:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="hosted-files", daemon=True)
         self._thread.start()
+
+    @classmethod
+    def from_env(cls, default_port: int = 0) -> FileServer:
+        """A server on ``$VOICE_CONFORMANCE_AUDIO_BIND`` (``host:port``), else loopback on ``default_port``."""
+        import os
+
+        bind = os.environ.get(BIND_ENV)
+        if not bind:
+            return cls("127.0.0.1", default_port)
+        host, sep, port = bind.rpartition(":")
+        if not sep or not port.isdigit() or not host:
+            raise ValueError(f"{BIND_ENV}={bind!r}: expected host:port, e.g. 0.0.0.0:8765")
+        return cls(host, int(port))
 
     def close(self) -> None:
         self._server.shutdown()

@@ -116,3 +116,13 @@ def test_xdist_gives_the_outcomes_of_a_serial_run(pytester: pytest.Pytester) -> 
     run(pytester, *common, *fault, "-n", "2", "--junitxml", "parallel-fault.xml")
     a, b = _outcomes(pytester.path / "serial-fault.xml"), _outcomes(pytester.path / "parallel-fault.xml")
     assert "failure" in a.values() and a == b
+
+
+def test_live_url_audio_without_a_public_address_skips_naming_the_variable(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NOVITA_API_KEY", "live-key")
+    monkeypatch.delenv("VOICE_CONFORMANCE_AUDIO_BASE", raising=False)
+    result = run(pytester, "--pyargs", "conformance.suite", "-q", "-rs", "--conformance-target", "live",
+                 "--conformance-providers", "novita", "--block-network", "-k", "positive_data_acceptance")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*live novita: audio_url takes an audio URL*VOICE_CONFORMANCE_AUDIO_BASE*"])

@@ -6,6 +6,7 @@ The suite runs with ``pytest --pyargs conformance.suite``; the options are the p
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -95,7 +96,7 @@ class Suite:
              wait: bool = True) -> Outcome:
         """Call ``ep`` with logical ``params``; never raises for provider behaviour."""
         client = self.client(ep.provider_id, key="" if key is None else key)
-        self.serve_urls(params)
+        self.serve_urls(params, ep.provider_id)
         out = Outcome()
         before = len(client.history) and client.history[-1]
         started = time.perf_counter()
@@ -116,14 +117,16 @@ class Suite:
                     response_excerpt=_excerpt(out))
         return out
 
-    def serve_urls(self, params: dict[str, Any]) -> None:
+    def serve_urls(self, params: dict[str, Any], provider_id: str = "") -> None:
         """Make audio given as hosted URLs reachable by the target.
 
         The in-process simulator is told the bytes (it serves and probes them). A gateway (``url=``)
-        fetches them over HTTP from a loopback file server, so their URLs are moved there.
+        fetches them over HTTP from a file server on this machine, so their URLs are moved there. A
+        live provider needs a public address for that server: ``VOICE_CONFORMANCE_AUDIO_BASE`` (the
+        public URL, e.g. a tunnel) and ``VOICE_CONFORMANCE_AUDIO_BIND`` (``host:port`` to listen on).
         """
-        if self.sim is None and self.target.kind != "url":
-            return
+        if self.sim is None and self.target.kind not in ("url", "live"):
+            return  # cassettes replay the recorded URLs
         stack: list[dict[str, Any]] = [params]
         while stack:
             holder = stack.pop()
@@ -131,14 +134,20 @@ class Suite:
                 if isinstance(v, AudioInput) and v.kind == "url" and v.url and v.data is not None:
                     if self.sim is not None:
                         self.sim.register_url(v.url, v.data)
-                    else:
-                        holder[k] = replace(v, url=hosted.rebase(v.url, self.file_server().base_url))
+                        continue
+                    public = os.environ.get(hosted.PUBLIC_BASE_ENV)
+                    if public is None and self.target.kind == "live":
+                        pytest.skip(f"live {provider_id}: {k} takes an audio URL the provider downloads; set "
+                                    f"{hosted.PUBLIC_BASE_ENV} to a public address of this machine's "
+                                    f"{hosted.BIND_ENV} (default 127.0.0.1:8765)")
+                    server = self.file_server(default_port=8765 if self.target.kind == "live" else 0)
+                    holder[k] = replace(v, url=hosted.rebase(v.url, public or server.base_url))
                 elif isinstance(v, dict):
                     stack.append(v)
 
-    def file_server(self) -> Any:
+    def file_server(self, default_port: int = 0) -> Any:
         if self._files is None:
-            self._files = hosted.FileServer()
+            self._files = hosted.FileServer.from_env(default_port=default_port)
         return self._files
 
     def close(self) -> None:
