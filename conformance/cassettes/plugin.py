@@ -84,6 +84,9 @@ def pytest_configure(config: pytest.Config) -> None:
             from conformance.plugin import register_hypothesis_profiles
 
             register_hypothesis_profiles()
+        restore = pin_hypothesis_constants()
+        if restore is not None:
+            config.add_cleanup(restore)
     if config.getoption("--block-network", False):
         from conformance.cassettes.recorder import block_network
 
@@ -91,6 +94,42 @@ def pytest_configure(config: pytest.Config) -> None:
         cm = block_network(hosts)
         cm.__enter__()
         config.add_cleanup(lambda: cm.__exit__(None, None, None))
+
+
+def pin_hypothesis_constants() -> Any:
+    """Make derandomized hypothesis draw the same examples whatever modules are loaded.
+
+    Hypothesis now and then draws a constant found in the source of the project's *loaded* modules
+    (``hypothesis.internal.conjecture.providers._get_local_constants``). Which modules are loaded
+    depends on the order tests run in, on whether the run records (the loopback simulator is
+    imported) or replays, and on how the kit is installed, so the same test could send other
+    requests on replay than it recorded. While cassettes are in use that pool is pinned empty
+    (hypothesis' built-in constants still apply). Returns a function undoing it, or ``None`` when
+    this hypothesis has no such pool.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - hypothesis is a dependency
+        return None
+    original = getattr(providers, "_get_local_constants", None)
+    constants = getattr(providers, "Constants", None)
+    if original is None or constants is None:
+        return None
+    empty = constants()
+    cache = getattr(getattr(providers, "CONSTANTS_CACHE", None), "cache", None)
+
+    def pinned() -> Any:
+        return empty
+
+    def restore() -> None:
+        providers._get_local_constants = original
+        if cache is not None:
+            cache.clear()
+
+    providers._get_local_constants = pinned
+    if cache is not None:
+        cache.clear()  # allowed constants computed from the unpinned pool
+    return restore
 
 
 def cassette_root(config: pytest.Config) -> Path:

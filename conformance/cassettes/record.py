@@ -126,6 +126,10 @@ def record_suite(out: Path, *, key: str = SENTINEL_KEY, pytest_args: Sequence[st
                 os.environ.pop(v, None)
             else:
                 os.environ[v] = old
+    if out.is_dir():
+        from conformance.cassettes.store import prune_sidecars
+
+        prune_sidecars(out)  # bodies of the cassettes this recording replaced
     return max(codes, default=0)
 
 

@@ -243,3 +243,26 @@ def cassette_files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
     return sorted(p for p in root.rglob("*.yaml") if not p.name.startswith("."))
+
+
+def referenced_sidecars(root: Path) -> set[Path]:
+    """Every sidecar file a cassette under ``root`` points to (resolved paths)."""
+    found: set[Path] = set()
+    for path in cassette_files(root):
+        for it in load_yaml(path)["interactions"]:
+            for part in (it.get("request") or {}, it.get("response") or {}):
+                body = part.get("body")
+                if isinstance(body, dict) and body.get("sidecar"):
+                    found.add((path.parent / body["sidecar"]).resolve())
+    return found
+
+
+def prune_sidecars(root: Path) -> list[Path]:
+    """Delete sidecar bodies under ``root`` that no cassette there points to (left by re-recording);
+    returns what was deleted."""
+    root = Path(root)
+    keep = referenced_sidecars(root)
+    gone = [p for p in sorted(root.rglob("bodies/*.bin")) if p.resolve() not in keep]
+    for p in gone:
+        p.unlink()
+    return gone

@@ -117,3 +117,42 @@ def test_block_network_refuses_non_loopback():
 
     with block_network(["127.0.0.1"]), pytest.raises(OSError, match="network blocked"):
         socket.create_connection(("192.0.2.1", 80), timeout=0.1)
+
+
+def test_prune_sidecars_removes_only_bodies_no_cassette_points_to(tmp_path):
+    from conformance.cassettes.store import prune_sidecars, write_sidecar, write_yaml
+
+    bodies = tmp_path / "m" / "bodies"
+    kept, dropped = write_sidecar(bodies, b"kept-audio" * 500), write_sidecar(bodies, b"old-audio" * 500)
+    rel = f"../bodies/{kept}.bin"
+    write_yaml(tmp_path / "m" / "t" / "a.yaml", {"version": 1, "metadata": {}, "interactions": [
+        {"request": {"method": "GET", "uri": "https://h/x", "headers": {}, "body": None},
+         "response": {"status": {"code": 200}, "headers": {},
+                      "body": {"sidecar": rel, "sha256": kept, "size": 5000}}}]})
+    gone = prune_sidecars(tmp_path / "m")
+    assert [p.name for p in gone] == [f"{dropped}.bin"]
+    assert (bodies / f"{kept}.bin").exists() and not (bodies / f"{dropped}.bin").exists()
+
+
+def test_hypothesis_draws_no_constants_from_loaded_modules_while_cassettes_are_in_use(tmp_path, monkeypatch):
+    """Which project modules are loaded depends on test order and on recording vs replay; hypothesis
+    must not draw constants from them, or a replayed test would send other requests than it recorded."""
+    import importlib
+    import sys
+
+    from hypothesis.internal.conjecture import providers
+
+    from conformance.cassettes.plugin import pin_hypothesis_constants
+
+    (tmp_path / "odd_constants_mod.py").write_text("MAGIC = 987654321\nWORD = 'zebra-quartz-constant'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    restore = pin_hypothesis_constants()
+    assert restore is not None
+    try:
+        importlib.import_module("odd_constants_mod")
+        assert len(providers._get_local_constants()) == 0
+    finally:
+        restore()
+        sys.modules.pop("odd_constants_mod", None)
+    assert providers._get_local_constants is not None and providers._get_local_constants.__name__ == \
+        "_get_local_constants"
