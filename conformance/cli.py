@@ -102,26 +102,29 @@ def _echo(text: str, nl: bool = True) -> None:
               help="Fetches of a queued ModelsLab job that answer `processing` before `success`.")
 @click.option("--job-seconds", default=None, type=click.FloatRange(0), help="Queued jobs also finish after this long.")
 @click.option("--http200-errors", is_flag=True, help="Send errors documented as arriving with HTTP 200 that way.")
+@click.option("--fetch-urls", is_flag=True,
+              help="Download audio URLs it does not host, as the providers do (else they read as a stand-in "
+                   "speaker); `run --target url=` serves the suite's audio from this machine for it.")
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(providers: tuple[str, ...], host: str, port: int, seed: int, keys: tuple[str, ...],
           rejected: tuple[str, ...], job_polls: int, job_seconds: float | None, http200_errors: bool,
-          log_level: str) -> None:
+          fetch_urls: bool, log_level: str) -> None:
     """Serve the provider simulators over HTTP, on the providers' own paths.
 
     Point a client's base URL at the printed address; stop with Ctrl-C (SIGINT) or SIGTERM.
 
     \b
     Example:
-      voice-conformance serve --providers elevenlabs --port 8750
-      voice-conformance run --target url=http://127.0.0.1:8750 --providers elevenlabs
+      voice-conformance serve --providers novita --port 8750 --fetch-urls
+      voice-conformance run --target url=http://127.0.0.1:8750 --providers novita
     """
     from conformance.simulators import Simulator
     from conformance.simulators.server import run
 
     ids = _providers(providers)
     sim = Simulator(*ids, seed=seed, keys=list(keys) or None, job_polls=job_polls, job_seconds=job_seconds,
-                    http200_errors=http200_errors)
+                    http200_errors=http200_errors, fetch_urls=fetch_urls)
     if rejected:
         sim.reject_key(*rejected)
     if host not in ("127.0.0.1", "localhost", "::1"):

@@ -254,12 +254,43 @@ def resolve_endpoints(providers: Sequence[str], endpoints: Sequence[str] = ()) -
     return [DEFAULT_ENDPOINTS[p] for p in providers]
 
 
+class _Hosting:
+    """Where audio that a parameter takes as a URL is served from, off the simulator: ``--reference-url``;
+    for a gateway (``url=``) a file server on loopback; for ``live`` one at ``$VOICE_CONFORMANCE_AUDIO_BASE``."""
+
+    def __init__(self, target: Any):
+        self.target = target
+        self.server: Any = None
+
+    def url(self, data: bytes) -> tuple[str | None, str]:
+        import os
+
+        from conformance import hosted
+
+        public = os.environ.get(hosted.PUBLIC_BASE_ENV)
+        if self.target.kind == "live" and not public:
+            return None, (f"takes the reference as a URL: give --reference-url (the same audio, hosted), or set "
+                          f"{hosted.PUBLIC_BASE_ENV} to a public address of this machine's {hosted.BIND_ENV} "
+                          f"(default 127.0.0.1:8765)")
+        if self.server is None:
+            self.server = hosted.FileServer.from_env(default_port=8765 if self.target.kind == "live" else 0)
+        return hosted.rebase(hosted.host(data), public or self.server.base_url), ""
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+
 @contextlib.contextmanager
 def _transport(target: Any, providers: Sequence[str], inputs: Inputs, faults: Sequence[str]) -> Iterator[Any]:
     if target.kind != "simulator":
         if faults:
             raise CompareError("--inject works on the simulator target only")
-        yield None
+        hosting = _Hosting(target)
+        try:
+            yield hosting
+        finally:
+            hosting.close()
         return
     from conformance.simulators import simulate
 
@@ -275,9 +306,13 @@ def _transport(target: Any, providers: Sequence[str], inputs: Inputs, faults: Se
         yield sim
 
 
-def _params(endpoint: str, inputs: Inputs, sim: Any) -> tuple[dict[str, Any] | None, str]:
-    """The request of ``endpoint`` for these inputs, or ``None`` and why it cannot be made."""
+def _params(endpoint: str, inputs: Inputs, env: Any) -> tuple[dict[str, Any] | None, str]:
+    """The request of ``endpoint`` for these inputs, or ``None`` and why it cannot be made.
+
+    ``env`` is the simulator, or the :class:`_Hosting` of a live or gateway target."""
     from conformance.strategies import audio_input
+
+    sim = None if isinstance(env, _Hosting) else env
 
     if endpoint in VOICE_CHANGERS and inputs.source is None:
         return None, "a voice changer needs speech of the text: give --source FILE"
@@ -295,11 +330,12 @@ def _params(endpoint: str, inputs: Inputs, sim: Any) -> tuple[dict[str, Any] | N
         if sim is not None:
             ref = audio_input(inputs.reference, "url", "wav")
             sim.register_url(ref.url, inputs.reference)
-        elif inputs.reference_url:
-            ref = audio_input(inputs.reference, "url", "wav")
-            ref.url = inputs.reference_url
         else:
-            return None, "takes the reference as a URL: give --reference-url (the same audio, hosted)"
+            ref = audio_input(inputs.reference, "url", "wav")
+            url, why = (inputs.reference_url, "") if inputs.reference_url else env.url(inputs.reference)
+            if url is None:
+                return None, why
+            ref.url = url
         return {"audio_url": ref, "text": inputs.text, "model": "speech-02-hd"}, ""
     if endpoint == "faseeh.voice_preview":
         return {"text": inputs.text, "similarity": 0.8, "model_id": "faseeh-v1-preview", "file": inputs.reference}, ""

@@ -104,6 +104,7 @@ def test_compare_live_without_keys_or_hosted_reference_sends_nothing_and_says_wh
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("ELEVENLABS_API_KEY", "MODELSLAB_API_KEY", "NOVITA_API_KEY", "FASEEH_API_KEY"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.delenv("VOICE_CONFORMANCE_AUDIO_BASE", raising=False)
     monkeypatch.setenv("ELEVENLABS_API_KEY", "el-secret-key-1234")
     monkeypatch.setenv("NOVITA_API_KEY", "nv-secret-key-1234")
     import httpx
@@ -136,3 +137,19 @@ def test_a_failing_provider_is_a_row_whose_note_never_shows_a_secret(monkeypatch
     (r,) = result.rows
     assert r.status == "error" and r.reason.startswith("RuntimeError: gateway said: key *** with token *** refused")
     assert r.place is None and "error" in result.table()
+
+
+def test_compare_through_a_gateway_serves_url_audio_from_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On ``url=BASE`` the reference Novita takes as a URL is served over loopback and really fetched."""
+    from conformance.compare import compare
+    from conformance.simulators import Simulator
+    from conformance.simulators.server import serve_in_thread
+
+    monkeypatch.setenv("NOVITA_API_KEY", "gateway-key-1234")
+    sim = Simulator("novita", keys=["gateway-key-1234"], unknown_urls="error", fetch_urls=True)
+    with serve_in_thread(sim) as server:
+        result = compare(f"url={server.base_url}", ["novita"], fixture_inputs())
+    (r,) = result.rows
+    assert r.status == "ok", r.reason
+    assert r.metrics["speaker_similarity"] > 0.8  # the reference's own voice, fetched from the file server
+    assert result.target == f"url={server.base_url}" and result.latency_ranked
