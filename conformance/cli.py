@@ -346,7 +346,8 @@ def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ..
         args.append(f"--record-mode={record_mode}")
     if cassette_dir:
         args.append(f"--cassette-dir={cassette_dir}")
-    args += ["-rfE", "--tb=short"] if verbose else ["-p", "no:terminal"]
+    if verbose:
+        args += ["-rfE", "--tb=short"]
     args += list(pytest_args)
 
     parts = [tgt.describe(), "providers " + ",".join(chosen), f"{n} workers" if n else "in-process"]

@@ -68,6 +68,7 @@ class Progress:
                  mask: Callable[[str], str] = str, clock: Callable[[], float] = time.monotonic):
         self.echo = echo  # echo(text, nl=True)
         self.mask = mask
+        self.quiet_pytest = live  # pytest's own terminal output is replaced by ours
         self.live = live
         self.tty = tty
         self.clock = clock
@@ -121,6 +122,19 @@ class Progress:
         self._show_progress(group)
 
     # -- pytest hooks --------------------------------------------------------------------------
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        """Silence pytest's terminal reporter (its options, e.g. ``-ra`` in a project's addopts, stay valid)."""
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        writer = getattr(reporter, "_tw", None)
+        if self.quiet_pytest and writer is not None:
+            import io
+
+            reporter._tw = type(writer)(file=io.StringIO())  # type: ignore[union-attr]
+
+    def pytest_internalerror(self, excrepr: Any) -> None:
+        self.echo(self.mask(f"INTERNAL ERROR: {excrepr}"))
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.total = len(session.items)

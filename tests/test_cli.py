@@ -175,6 +175,8 @@ def test_run_takes_the_configuration_shows_progress_and_passes(tmp_path: Path) -
         workers = 2
         report = "out/suite.html"
     """))
+    # the project's own pytest settings hold terminal options: they must stay valid under `run`
+    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "-ra --strict-markers"\n')
     proc = _run(tmp_path, "run", "-k", "ignored_auth or positive_data_acceptance")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
