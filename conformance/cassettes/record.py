@@ -105,12 +105,17 @@ def record_suite(out: Path, *, key: str = SENTINEL_KEY, pytest_args: Sequence[st
     if unknown:
         raise ValueError(f"record_suite: unknown suite module(s) {', '.join(unknown)}; known: {', '.join(MODULES)}")
     out = Path(out)
-    saved = {v: os.environ.get(v) for v in (*KEY_VARS, "HYPOTHESIS_PROFILE")}
+    from conformance import hosted
+
+    saved = {v: os.environ.get(v) for v in (*KEY_VARS, "HYPOTHESIS_PROFILE", hosted.PUBLIC_BASE_ENV)}
     codes: list[int] = []
     try:
         for v in KEY_VARS:
             os.environ[v] = key  # scrubbed from the environment: never on a command line a report records
         os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
+        # the loopback simulator runs in this process and reads the kit's hosted audio directly
+        # (_HostedUrls): audio URLs stay on the reserved host, as they are on replay
+        os.environ[hosted.PUBLIC_BASE_ENV] = hosted.HOST
         with loopback_simulator(seed) as server:
             for module in chosen:
                 args = ["--pyargs", module, "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:xdist",
