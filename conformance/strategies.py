@@ -256,7 +256,18 @@ def st_punct(s: str) -> str:
 
 
 def invalid_values(param: Param, c: Constraint) -> st.SearchStrategy[Any]:
-    """Values of ``param``'s type that break constraint ``c`` (and, where possible, only it)."""
+    """Values of ``param``'s type that break constraint ``c`` (and, where possible, only it).
+
+    An empty form field is no value at all to a form parser (FastAPI reads it as absent), so a
+    form param is never broken with ``""``.
+    """
+    values = _invalid_values(param, c)
+    if param.location == "form":
+        values = values.filter(lambda v: v != "")
+    return values
+
+
+def _invalid_values(param: Param, c: Constraint) -> st.SearchStrategy[Any]:
     if isinstance(c, OneOf):
         return st.sampled_from([f"{v}x" for v in c.values[:3]] + ["", "NOT_A_CHOICE"]).filter(
             lambda v: v not in c.values)

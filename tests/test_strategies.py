@@ -187,3 +187,22 @@ def test_any_invalid_request_is_rejected(data: st.DataObject) -> None:
     ep = spec.get(data.draw(st.sampled_from(ENDPOINTS)))
     ex = data.draw(strategies.invalid_requests(ep))
     assert ep.validate(ex.params)
+
+
+FORM_RULES = [(e.id, p.name, c.key) for e in spec.endpoints() for p in e.params if p.location == "form"
+              for c in p.constraints]
+
+
+@pytest.mark.parametrize(("endpoint_id", "name", "rule"), FORM_RULES, ids=[f"{e}.{n}:{r}" for e, n, r in FORM_RULES])
+def test_form_fields_are_never_broken_with_an_empty_value(endpoint_id: str, name: str, rule: str) -> None:
+    """A form parser reads an empty field as absent: ``""`` would be a valid request on the wire."""
+    param = spec.get(endpoint_id).param(name)
+    constraint = next(c for c in param.constraints if c.key == rule)
+
+    @settings(max_examples=20, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(strategies.invalid_values(param, constraint))
+    def check(value: object) -> None:
+        assert value != ""
+        assert constraint.check(value) is not None or rule in ("audio_duration", "audio_format", "file_size")
+
+    check()

@@ -9,6 +9,7 @@ Importing this module stays light: Jinja2 and the audio stack load when a report
 from __future__ import annotations
 
 import contextlib
+import os
 import platform
 import secrets as _secrets
 import shutil
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from conformance.cassettes.plugin import SECRETS_ENV
 
 DEFAULT_REPORT = "reports/conformance.html"
 SHARD_DIR = ".conformance-shards"
@@ -128,8 +131,11 @@ class ReportSession:
             m = item.get_closest_marker(name)
             return str(m.args[0]) if m is not None and m.args else None
 
+        # provider keys, plus every value the run was told to scrub (config secrets_env, --cassette-secret)
+        extra = [v for v in (item.config.getoption("cassette_secret", None) or []) if isinstance(v, str)]
+        extra += [v for v in os.environ.get(SECRETS_ENV, "").replace("\n", ",").split(",") if v.strip()]
         record = build_record(
-            fields, secrets=env_secrets(), sidecar_dir=self.sidecar,
+            fields, secrets=[*env_secrets(), *extra], sidecar_dir=self.sidecar,
             nodeid=item.nodeid, outcome=outcome, run_id=self.run_id, provider=marker("provider"),
             endpoint=marker("endpoint"), check=marker("check") or getattr(item, "originalname", item.name),
             target=self.target, duration=round(sum(r.duration for r in phases.values()), 6), failure=failure,
@@ -164,13 +170,32 @@ class ReportSession:
         return {"kind": "run", "run_id": self.run_id, "target": self.target,
                 "seed": seed if isinstance(seed, int) else None, "started": self.started,
                 "duration": round(time.time() - self.started, 3), "versions": versions,
-                "platform": platform.platform(), "args": [str(a) for a in self.config.invocation_params.args]}
+                "platform": platform.platform(), "args": _safe_args(self.config.invocation_params.args)}
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.written is not None:
             terminalreporter.write_sep("-", f"conformance report: {self.written} (results: {self.jsonl})")
 
 
+def _safe_args(args: Any) -> list[str]:
+    """The command line, with the value of every secret-bearing option masked."""
+    out: list[str] = []
+    hide_next = False
+    for a in map(str, args):
+        if hide_next:
+            out.append("***")
+            hide_next = False
+        elif a in _SECRET_OPTIONS:
+            out.append(a)
+            hide_next = True
+        elif a.split("=", 1)[0] in _SECRET_OPTIONS and "=" in a:
+            out.append(a.split("=", 1)[0] + "=***")
+        else:
+            out.append(a)
+    return out
+
+
+_SECRET_OPTIONS = ("--cassette-secret",)
 _SESSION = pytest.StashKey[ReportSession]()
 
 

@@ -152,6 +152,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("output_format", formats)
 
 
+@pytest.mark.provider("elevenlabs")
+@pytest.mark.endpoint("elevenlabs.speech_to_speech")
 def test_output_format_conformance(produced: Any, output_format: str) -> None:
     """ElevenLabs' ``output_format`` is really that codec and sample rate, with the bandwidth it claims."""
     p = produced("elevenlabs.speech_to_speech", output_format)

@@ -108,3 +108,20 @@ def test_cli_merges_shards_of_separate_jobs(sample: pytest.Pytester) -> None:
     bad = CliRunner().invoke(main, ["report", "merge", str(pytester.path / "test_sample.py"), "-o", str(out)])
     assert bad.exit_code != 0 and "not a JSON record" in bad.output
     assert json.loads((pytester.path / "a/c.jsonl").read_text().splitlines()[0])["kind"] == "run"
+
+
+def test_values_registered_as_secrets_are_masked_in_the_report(pytester: pytest.Pytester,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not only ``*_API_KEY`` variables: ``--cassette-secret`` values and ``VOICE_CONFORMANCE_SECRETS``."""
+    monkeypatch.setenv("VOICE_CONFORMANCE_SECRETS", "gateway-token-from-env")
+    pytester.makepyfile(test_secret='''
+def test_echo(conformance_record):
+    conformance_record(response_excerpt="token gateway-token-from-flag and gateway-token-from-env")
+    assert False, "leaked gateway-token-from-flag"
+''')
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--conformance-report=r/c.html",
+                                  "--cassette-secret", "gateway-token-from-flag")
+    for name in ("r/c.html", "r/c.jsonl"):
+        text = (pytester.path / name).read_text()
+        assert "gateway-token-from-flag" not in text and "gateway-token-from-env" not in text
+    assert "token *** and ***" in (pytester.path / "r/c.jsonl").read_text()
