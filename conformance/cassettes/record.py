@@ -1,5 +1,5 @@
-"""Regenerate the shipped cassettes: the suite recorded from the loopback simulator over real HTTP,
-plus the providers' published examples (:mod:`conformance.cassettes.examples`).
+"""Regenerate the suite's shipped cassettes: the suite recorded from the loopback simulator over real
+HTTP. (The cassettes of the providers' published examples are built by :mod:`conformance.cassettes.examples`.)
 
 ``voice-conformance record`` (or ``python -m conformance.cassettes.record``) calls :func:`record_suite`.
 Each suite module is recorded with the matching its replay needs (:data:`MODULES`): the protocol
