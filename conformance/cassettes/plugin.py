@@ -1,8 +1,10 @@
 """Cassette options and fixtures (loaded by the conformance plugin; imports nothing heavy).
 
 ``--record-mode`` (pytest-recording's names, default ``none``: CI never reaches the network),
-``--block-network``, ``--cassette-dir``, ``--cassette-secret``, ``--cassette-max-age``.
-The ``cassette`` target replays; ``live`` and ``url=BASE`` record when a mode other than ``none`` is given.
+``--block-network``, ``--cassette-dir``, ``--cassette-secret``, ``--cassette-max-age``,
+``--drift-against-spec``. The ``cassette`` target replays; ``live`` and ``url=BASE`` record when a
+mode other than ``none`` is given. A run that uses cassettes (or asks for it) ends with the drift of
+its cassette folder against the spec as a section of the HTML report.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="cassettes recorded longer ago than AGE (e.g. 30d, 12h) are stale")
     group.addoption("--cassette-stale", default="warn", choices=("warn", "fail"),
                     help="what a stale cassette does (default warn)")
+    group.addoption("--drift-against-spec", action="store_true", default=False,
+                    help="add the API drift of --cassette-dir against the spec to the HTML report (done by "
+                         "default when the run replays or records cassettes)")
 
 
 def parse_age(value: str) -> float:
@@ -285,3 +290,58 @@ def conformance_cassette(request: pytest.FixtureRequest, conformance_vcr: Any) -
         yield cassette
     if mode != "none" and not path.exists():
         write_no_request_cassette(path, vcr_obj)
+
+
+# -- API drift in the report ------------------------------------------------------------------
+
+_DRIFT = pytest.StashKey[dict[str, Any]]()
+REPORT_SESSION = "conformance-report-session"  # the name the report plugin registers its session under
+
+
+def drift_wanted(config: pytest.Config) -> bool:
+    """The run replays or records cassettes, or ``--drift-against-spec`` asks for drift."""
+    if config.getoption("--drift-against-spec", False):
+        return True
+    target = str(config.getoption("--conformance-target", "simulator") or "")
+    return cassettes_active(config, "url" if target.startswith("url=") else target)
+
+
+def drift_line(root: Path, run_id: str) -> dict[str, Any]:
+    """The ``kind: drift`` results line of ``root`` against the spec (an ``error`` when it cannot be had)."""
+    from conformance.cassettes.drift import drift_spec
+    from conformance.cassettes.store import cassette_files
+
+    empty = {"title": "API drift", "summary": {"old": "spec", "new": str(root), "changes": 0, "breaking": 0},
+             "columns": [], "rows": []}
+    if not root.exists() or not cassette_files(root):
+        return {"kind": "drift", "run_id": run_id, **empty, "error": f"no cassettes under {root}"}
+    try:
+        section = drift_spec(root).report_section()
+    except Exception as exc:  # a broken cassette is reported, not a crash at the end of the run
+        return {"kind": "drift", "run_id": run_id, **empty,
+                "error": f"drift of {root} against the spec failed: {type(exc).__name__}: {exc}"}
+    return {"kind": "drift", "run_id": run_id, **section}
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Before the report is merged and rendered (its own hook runs last): the drift line, once per run."""
+    config = session.config
+    if hasattr(config, "workerinput") or not drift_wanted(config):
+        return
+    report = config.pluginmanager.get_plugin(REPORT_SESSION)
+    if report is None:  # no report this run (--conformance-report '')
+        return
+    from conformance.report.records import RecordWriter
+
+    line = drift_line(cassette_root(config), report.run_id)
+    RecordWriter(report.shards / "drift.jsonl").write(line)
+    config.stash[_DRIFT] = line
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    line = config.stash.get(_DRIFT, None)
+    if line is None:
+        return
+    s = line["summary"]
+    text = line.get("error") or f"{s['changes']} change(s), {s['breaking']} breaking"
+    terminalreporter.write_sep("-", f"API drift of {s['new']} against the spec: {text} (in the report)")

@@ -304,15 +304,31 @@ def read_lines(paths: Iterable[str | os.PathLike[str]]) -> list[dict[str, Any]]:
 
 
 def split_lines(lines: Iterable[Mapping[str, Any]]) -> tuple[list[Record], list[dict[str, Any]]]:
-    """Result records and run descriptions (``kind == "run"``) of merged JSON lines."""
+    """Result records and run descriptions (``kind == "run"``) of merged JSON lines (drift sections,
+    ``kind == "drift"``, are read by :func:`drift_sections`)."""
     records: list[Record] = []
     runs: list[dict[str, Any]] = []
     for item in lines:
         if item.get("kind") == "run":
             runs.append(dict(item))
-        else:
+        elif item.get("kind") != "drift":
             records.append(Record.from_dict(item))
     return records, runs
+
+
+def drift_sections(lines: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The API drift sections (``kind == "drift"``: cassettes against the spec) of merged JSON lines,
+    each once (merged shards of one run may repeat one)."""
+    seen: set[str] = set()
+    out: list[dict[str, Any]] = []
+    for item in lines:
+        if item.get("kind") != "drift":
+            continue
+        key = json.dumps({k: v for k, v in item.items() if k != "run_id"}, sort_keys=True, default=str)
+        if key not in seen:
+            seen.add(key)
+            out.append(dict(item))
+    return out
 
 
 def read_records(paths: Iterable[str | os.PathLike[str]]) -> list[Record]:
@@ -321,10 +337,12 @@ def read_records(paths: Iterable[str | os.PathLike[str]]) -> list[Record]:
 
 
 def merge_files(sources: Iterable[str | os.PathLike[str]], dest: str | os.PathLike[str]) -> int:
-    """Concatenate JSON Lines shards into ``dest`` (runs first, then results by node id); returns lines written."""
+    """Concatenate JSON Lines shards into ``dest`` (runs and drift sections first, then results by node id);
+    returns lines written."""
     lines = read_lines(list(sources))
-    runs = [x for x in lines if x.get("kind") == "run"]
-    results = sorted((x for x in lines if x.get("kind") != "run"), key=lambda x: (x.get("nodeid", ""), x.get("timestamp", 0)))
+    runs = [x for x in lines if x.get("kind") in ("run", "drift")]
+    results = sorted((x for x in lines if x.get("kind") not in ("run", "drift")),
+                     key=lambda x: (x.get("nodeid", ""), x.get("timestamp", 0)))
     Path(dest).parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(str(dest) + ".tmp")
     with tmp.open("w", encoding="utf-8") as fh:

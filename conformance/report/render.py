@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from conformance.report.records import OUTCOMES, Record, read_lines, split_lines
+from conformance.report.records import OUTCOMES, Record, drift_sections, read_lines, split_lines
 
 # Provider comparison: each metric and the measured names it is read from (first present wins).
 METRICS: dict[str, dict[str, Any]] = {
@@ -92,8 +92,9 @@ MEDIA_BUDGET = 8_000_000  # bytes of inline audio and pictures; beyond it panels
 
 def build_context(records: Sequence[Record], runs: Sequence[Mapping[str, Any]] = (), *,
                   media_base: str = "", title: str = "Voice conformance report",
-                  media_budget: int = MEDIA_BUDGET) -> dict[str, Any]:
-    """Everything the template shows: totals, matrix, failures, audio panels, comparison, runs.
+                  media_budget: int = MEDIA_BUDGET, drift: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """Everything the template shows: totals, matrix, failures, audio panels, comparison, runs, and the
+    API drift of the run's cassettes (``drift``: ``kind == "drift"`` lines, see :func:`drift_view`).
 
     Inline media (base64 audio and pictures) is kept within ``media_budget`` bytes, failing checks'
     panels first, so the report stays a file people can open and mail; sidecar audio does not count.
@@ -127,7 +128,21 @@ def build_context(records: Sequence[Record], runs: Sequence[Mapping[str, Any]] =
         "comparison": comparison, "charts": _charts(comparison), "role_labels": ROLE_LABELS,
         "media_base": media_base, "metrics": METRICS,
         "omitted": sum(1 for it in panels if not it["media"]),
+        "drift": (views := [drift_view(d) for d in drift]),
+        "drift_breaking": sum(len(v["breaking"]) for v in views),
     }
+
+
+def drift_view(section: Mapping[str, Any]) -> dict[str, Any]:
+    """A drift line as the template shows it: the summary, then breaking and non-breaking changes."""
+    rows = [dict(r) for r in section.get("rows") or []]
+    key = lambda r: (str(r.get("endpoint")), str(r.get("status")), str(r.get("change")), str(r.get("where")))  # noqa: E731
+    summary = dict(section.get("summary") or {})
+    breaking = sorted((r for r in rows if r.get("severity") == "breaking"), key=key)
+    return {"title": section.get("title") or "API drift", "old": summary.get("old", "spec"),
+            "new": summary.get("new", "?"), "changes": summary.get("changes", len(rows)),
+            "breaking": breaking, "non_breaking": sorted((r for r in rows if r.get("severity") != "breaking"), key=key),
+            "error": section.get("error")}
 
 
 def _run_view(run: Mapping[str, Any]) -> dict[str, Any]:
@@ -203,14 +218,15 @@ def render_html(records: Sequence[Record], runs: Sequence[Mapping[str, Any]] = (
 def write_report(sources: Iterable[str | os.PathLike[str]], dest: str | os.PathLike[str]) -> Path:
     """Read JSON Lines results files and write the HTML report to ``dest``; sidecar audio stays relative."""
     sources = [Path(s) for s in sources]
-    records, runs = split_lines(read_lines(sources))
+    lines = read_lines(sources)
+    records, runs = split_lines(lines)
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     base = ""
     if sources:
         rel = os.path.relpath(sources[0].parent.resolve(), dest.parent.resolve())
         base = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-    html = render_html(records, runs, media_base=base)
+    html = render_html(records, runs, media_base=base, drift=drift_sections(lines))
     tmp = dest.with_name(dest.name + ".tmp")
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(dest)
