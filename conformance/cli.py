@@ -371,13 +371,19 @@ def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ..
             click.echo(f"  {f.nodeid}: {f.message}")
         if len(progress.failures) > 20:
             click.echo(f"  … and {len(progress.failures) - 20} more (see the report)")
+    if progress.skip_reasons:
+        click.echo("\nskipped:")
+        for reason, n in progress.skip_reasons.most_common(5):
+            click.echo(f"  {n} × {reason}")
+        if len(progress.skip_reasons) > 5:
+            click.echo(f"  … and {len(progress.skip_reasons) - 5} more reasons (see the report)")
     if report_path:
         html = Path(report_path)
         if html.is_file():
             click.echo(f"\nreport: {html} (results: {html.with_suffix('.jsonl')})")
     counts = progress.counts()
     if code == 0 and not progress.all_passed():
-        click.echo("nothing passed: every selected check was skipped (see the skip reasons in the report)", err=True)
+        click.echo("nothing passed: every selected check was skipped (reasons above)", err=True)
         code = 1
     elif code == 5:
         click.echo("no checks selected: see --providers, -k and --shard", err=True)

@@ -56,6 +56,12 @@ class Failure:
     message: str
 
 
+def _skip_reason(report: Any) -> str:
+    longrepr = getattr(report, "longrepr", None)
+    text = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr or "")
+    return text.removeprefix("Skipped: ").strip() or "skipped"
+
+
 class Progress:
     """Counts each test once (pass, fail, error or skip) under its provider and endpoint, and shows it.
 
@@ -75,6 +81,7 @@ class Progress:
         self.groups: dict[tuple[str, str], Group] = {}
         self.outcome: dict[str, tuple[str, tuple[str, str]]] = {}
         self.failures: list[Failure] = []
+        self.skip_reasons: Counter[str] = Counter()
         self.total: int | None = None
         self.started = clock()
         self.finished: float | None = None
@@ -116,6 +123,8 @@ class Progress:
         self.outcome[nodeid] = (outcome, key)
         group.counts[outcome] += 1
         self._moved.setdefault(key, Counter())[outcome] += 1
+        if outcome == "skipped":
+            self.skip_reasons[self.mask(_skip_reason(report))] += 1
         if outcome in ("failed", "errors"):
             self.failures.append(Failure(nodeid, group.label, outcome, self.mask(_message(report))))
             self._show_failure(self.failures[-1])
