@@ -126,3 +126,10 @@ def test_live_url_audio_without_a_public_address_skips_naming_the_variable(
                  "--conformance-providers", "novita", "--block-network", "-k", "positive_data_acceptance")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*live novita: audio_url takes an audio URL*VOICE_CONFORMANCE_AUDIO_BASE*"])
+
+
+def test_the_plugins_provider_list_is_the_specs() -> None:
+    """The plugin names providers without importing the spec (it must load cheaply): keep them in step."""
+    from conformance import plugin, spec
+
+    assert plugin.PROVIDERS == tuple(spec.providers())
