@@ -168,6 +168,15 @@ def test_drift_against_spec_is_asked_for_on_other_targets(tmp_path):
     html = (tmp_path / "r.html").read_text()
     assert 'id="drift"' in html and 'data-breaking="2"' in html
 
-    missing = _run(tmp_path, "--cassette-dir", str(tmp_path / "nowhere"), "-p", "no:xdist", "-k",
-                   "ignored_auth and novita and missing", "--drift-against-spec")
-    assert missing.returncode == 0 and f"no cassettes under {tmp_path / 'nowhere'}" in missing.stdout
+
+
+def test_drift_of_a_folder_without_cassettes_says_so(tmp_path):
+    from conformance.cassettes.plugin import drift_line
+
+    line = drift_line(tmp_path / "nowhere", "r1")
+    jsonschema.validate(line, schema())
+    assert line["error"] == f"no cassettes under {tmp_path / 'nowhere'}" and line["rows"] == []
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "c.yaml").write_text("interactions: [{request: {}}]\n")
+    broken = drift_line(tmp_path / "broken", "r1")
+    assert broken["error"].startswith(f"drift of {tmp_path / 'broken'} against the spec failed: KeyError")
