@@ -74,6 +74,7 @@ def cassettes_active(config: pytest.Config, target: Any) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _LIBRARIES.clear()  # a session in the same process (voice-conformance record) may have rewritten them
     age = config.getoption("--cassette-max-age", None)
     if age:
         try:
