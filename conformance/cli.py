@@ -206,18 +206,34 @@ def report_merge(shards: tuple[str, ...], output: str) -> None:
 @click.option("--request-bodies", default="digest", show_default=True, type=click.Choice(["full", "digest"]),
               help="Keep request bodies as sidecars (full) or only their fingerprints (digest).")
 @click.option("-k", "keyword", default=None, help="Only the suite tests matching this pytest -k expression.")
-def record_command(out: str, mode: str, request_bodies: str, keyword: str | None) -> None:
+@click.option("--examples", "examples", is_flag=True,
+              help="Instead, build the cassettes of the providers' published examples (and INDEX.md) "
+                   "in --out (default there: cassettes/examples).")
+def record_command(out: str, mode: str, request_bodies: str, keyword: str | None, examples: bool) -> None:
     """Record the conformance suite's cassettes from the loopback simulator over real HTTP.
 
     Recorded URLs are the providers' own hosts; every key is scrubbed; bodies over a few KB
-    are sidecar files named by SHA-256. To record a live provider instead, use
+    are sidecar files named by SHA-256. Re-record (and commit) after changing the suite or its
+    strategies: replay matches the requests they generate. To record a live provider instead, use
     `voice-conformance run --target live --record-mode rewrite --cassette-dir DIR`.
 
     \b
-    Example:
+    Examples:
       voice-conformance record --out cassettes/suite -k novita
+      voice-conformance record --examples --out cassettes/examples
     """
     from pathlib import Path
+
+    if examples:
+        from conformance.cassettes.examples import INDEX, build
+
+        target = Path("cassettes/examples" if out == "cassettes/suite" else out)
+        try:
+            written = build(target)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"{len(written)} example cassettes and {INDEX} written to {target}")
+        return
 
     from conformance.cassettes.record import record_suite
 

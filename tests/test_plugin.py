@@ -132,4 +132,35 @@ def test_the_plugins_provider_list_is_the_specs() -> None:
     """The plugin names providers without importing the spec (it must load cheaply): keep them in step."""
     from conformance import plugin, spec
 
-    assert plugin.PROVIDERS == tuple(spec.providers())
+    assert tuple(spec.providers()) == plugin.PROVIDERS
+
+
+def test_a_gateway_voice_is_verified_against_the_recording_the_user_names(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off the simulator the suite cannot know a premade voice's speech: it skips speaker verification
+    saying which variables name the account's voice and a recording of it, and uses them when set."""
+    from conformance.simulators import Simulator
+    from conformance.simulators.server import serve_in_thread
+    from conformance.strategies import audio_bytes
+
+    monkeypatch.setenv("ELEVENLABS_API_KEY", "gateway-key")
+    for var in ("VOICE_CONFORMANCE_ELEVENLABS_VOICE_ID", "VOICE_CONFORMANCE_ELEVENLABS_VOICE_REFERENCE"):
+        monkeypatch.delenv(var, raising=False)
+    args = ("--pyargs", "conformance.suite", "-q", "-rs", "--conformance-providers", "elevenlabs",
+            "-k", "test_speaker_verification")
+    sim = Simulator("elevenlabs", keys=["gateway-key"])
+    sim.add_voice("elevenlabs", "my-account-voice", speaker="en_slt")
+    with serve_in_thread(sim) as server:
+        skipped = run(pytester, *args, "--conformance-target", f"url={server.base_url}")
+        skipped.assert_outcomes(skipped=1)
+        skipped.stdout.fnmatch_lines(["*VOICE_CONFORMANCE_ELEVENLABS_VOICE_ID and VOICE_CONFORMANCE_ELEVENLABS_VOICE_REFERENCE*"])
+        recording = pytester.path / "my-voice.wav"
+        recording.write_bytes(audio_bytes(8.0, "wav", 16000, "en_slt"))
+        monkeypatch.setenv("VOICE_CONFORMANCE_ELEVENLABS_VOICE_ID", "my-account-voice")
+        monkeypatch.setenv("VOICE_CONFORMANCE_ELEVENLABS_VOICE_REFERENCE", str(recording))
+        checked = run(pytester, *args, "--conformance-target", f"url={server.base_url}")
+        checked.assert_outcomes(passed=1)
+        recording.write_bytes(audio_bytes(8.0, "wav", 16000, "en_kal"))  # another speaker's recording
+        wrong = run(pytester, *args, "--conformance-target", f"url={server.base_url}")
+        wrong.assert_outcomes(failed=1)
+    assert any("/v1/speech-to-speech/my-account-voice" in c.url for c in sim.calls)

@@ -116,6 +116,7 @@ def test_every_other_readme_command(checkout: Path) -> None:
     assert (checkout / "reports" / "merged.html").is_file()
     assert (checkout / "reports" / "compare.html").is_file()
     assert list((checkout / "cassettes" / "mine").rglob("*.yaml"))
+    assert (checkout / "cassettes" / "examples-rebuilt" / "INDEX.md").is_file()
 
 
 def test_the_readme_shows_every_subcommand() -> None:

@@ -57,6 +57,7 @@ class Voice:
     reference: bytes  # WAV
     speaker: str | None = None
     transcripts: list[str] = field(default_factory=list)
+    unverifiable: str | None = None  # set when ``reference`` is not known to be this voice's speech
 
 
 class Suite:
@@ -158,21 +159,51 @@ class Suite:
     # -- voices ----------------------------------------------------------------------------
 
     def voice(self, provider_id: str) -> Voice:
-        """The voice the suite converts into (ElevenLabs, ModelsLab ``voice_id``), with reference speech."""
+        """The voice the suite converts into (ElevenLabs, ModelsLab ``voice_id``), with reference speech.
+
+        The simulator gets a voice made from a fixture speaker. On a live or gateway target, ElevenLabs
+        converts into the account's voice ``VOICE_CONFORMANCE_ELEVENLABS_VOICE_ID``, whose speech is the
+        recording at ``VOICE_CONFORMANCE_ELEVENLABS_VOICE_REFERENCE``; without them it uses a premade
+        voice and speaker verification is skipped, saying so. (Cassettes were recorded from an account
+        whose voice speaks like the fixture speaker.)
+        """
         if provider_id not in self._voices:
             from conformance.strategies import audio_bytes
 
             speaker = {"elevenlabs": "en_slt", "modelslab": "en_alsa"}.get(provider_id, "en_slt")
             voice_id = f"conformance-{speaker}"
+            reference = audio_bytes(8.0, "wav", 16000, speaker)
+            unverifiable = None
             if self.sim is not None:
                 self.sim.add_voice(provider_id, voice_id, speaker=speaker)
-            else:
-                voice_id = {"elevenlabs": "JBFqnCBsd6RMkjVDRZzb"}.get(provider_id, voice_id)
-            self._voices[provider_id] = Voice(provider_id, voice_id, audio_bytes(8.0, "wav", 16000, speaker), speaker)
+            elif provider_id == "elevenlabs":
+                voice_id = "JBFqnCBsd6RMkjVDRZzb"
+                if self.target.kind in ("live", "url"):
+                    vid, ref = os.environ.get(VOICE_ID_ENV), os.environ.get(VOICE_REFERENCE_ENV)
+                    if vid and ref:
+                        voice_id, reference, speaker = vid, _read_reference(ref), None
+                    else:
+                        unverifiable = (f"{self.target.kind} elevenlabs: speaker verification needs a voice of "
+                                        f"the account and a recording of it: set {VOICE_ID_ENV} and "
+                                        f"{VOICE_REFERENCE_ENV}")
+            self._voices[provider_id] = Voice(provider_id, voice_id, reference, speaker, unverifiable=unverifiable)
         return self._voices[provider_id]
 
     def wrong_key(self) -> str:
         return WRONG_KEY
+
+
+VOICE_ID_ENV = "VOICE_CONFORMANCE_ELEVENLABS_VOICE_ID"
+VOICE_REFERENCE_ENV = "VOICE_CONFORMANCE_ELEVENLABS_VOICE_REFERENCE"
+
+
+def _read_reference(path: str) -> bytes:
+    from pathlib import Path
+
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise ValueError(f"{VOICE_REFERENCE_ENV}={path!r}: no such file")
+    return p.read_bytes()
 
 
 _CURRENT: list[Suite] = []
