@@ -13,7 +13,7 @@ already reads (``VOICE_CONFORMANCE_MOS_FLOOR``…, ``HYPOTHESIS_PROFILE``) overr
     seed = 0
     workers = 2                             # `voice-conformance run -n`
     report = "reports/conformance.html"     # `voice-conformance run --report`
-    hypothesis_profile = "ci"               # dev | ci | thorough
+    hypothesis_profile = "ci"               # dev | ci | thorough | smoke
     secrets_env = ["MY_GATEWAY_TOKEN"]      # NAMES of variables whose values are scrubbed
 
     [tool.voice-conformance.thresholds]
@@ -47,7 +47,7 @@ from typing import Any
 FILE_NAME = "voice-conformance.toml"
 PYPROJECT = "pyproject.toml"
 TABLE = "voice-conformance"
-HYPOTHESIS_PROFILES = ("dev", "ci", "thorough")
+HYPOTHESIS_PROFILES = ("dev", "ci", "thorough", "smoke")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 TOP_KEYS = ("providers", "target", "seed", "workers", "report", "hypothesis_profile", "secrets_env",
             "thresholds", "base_urls")

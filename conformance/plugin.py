@@ -199,7 +199,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def register_hypothesis_profiles(default: str | None = None) -> None:
-    """``dev`` (quick), ``ci`` (derandomized, used when ``CI`` is set) and ``thorough``.
+    """``dev`` (quick), ``ci`` (derandomized, used when ``CI`` is set), ``thorough`` and ``smoke`` (a
+    first look: five derandomized examples, failures reported as found, not shrunk).
 
     ``HYPOTHESIS_PROFILE`` picks one; else ``ci`` under ``CI``; else ``default`` (the suite's ``dev``).
     """
@@ -212,6 +213,8 @@ def register_hypothesis_profiles(default: str | None = None) -> None:
     settings.register_profile("ci", max_examples=10, derandomize=True, print_blob=True,
                               phases=[Phase.explicit, Phase.generate, Phase.target, Phase.shrink], **common)
     settings.register_profile("thorough", max_examples=200, **common)
+    settings.register_profile("smoke", max_examples=5, derandomize=True, phases=[Phase.explicit, Phase.generate],
+                              **common)
     chosen = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else default)
     if chosen:
         settings.load_profile(chosen)

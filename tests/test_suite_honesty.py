@@ -37,6 +37,12 @@ def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess(*SUITE, *args, timeout=900)
 
 
+@pytest.fixture(autouse=True)
+def _smoke_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Failures reported as found, not shrunk: a fault fails every example alike."""
+    monkeypatch.setenv("HYPOTHESIS_PROFILE", "smoke")
+
+
 # fault@endpoint → the checks that must catch it; each run keeps to that endpoint's tests (-k)
 FAULTS = {
     "server_error@novita.minimax_voice_cloning": {"positive_data_acceptance"},
