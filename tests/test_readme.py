@@ -146,3 +146,11 @@ def test_the_python_excerpts_are_the_example_file_verbatim() -> None:
             code = line.split("#", 1)[0].rstrip()
             if code.strip() and "convert_voice(recording, VOICE)" not in code:
                 assert code in example, f"README line not in the example: {line!r}"
+
+
+def test_the_readme_names_every_fault_and_counts_them() -> None:
+    from conformance.simulators import FAULTS
+
+    text = README.read_text(encoding="utf-8")
+    assert [f for f in FAULTS if f"`{f}`" not in text] == []
+    assert f"{len(FAULTS)} faults" in text
