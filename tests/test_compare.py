@@ -153,3 +153,14 @@ def test_compare_through_a_gateway_serves_url_audio_from_this_machine(monkeypatc
     assert r.status == "ok", r.reason
     assert r.metrics["speaker_similarity"] > 0.8  # the reference's own voice, fetched from the file server
     assert result.target == f"url={server.base_url}" and result.latency_ranked
+
+
+def test_simulated_voice_changers_are_not_ranked_on_words_they_cannot_keep() -> None:
+    """The simulators' voice changers speak the target's fixture speech: no intelligibility is claimed."""
+    from conformance.compare import compare
+
+    result = compare("simulator", ["elevenlabs"], fixture_inputs())
+    (r,) = result.rows
+    assert r.status == "ok" and "intelligibility" not in r.metrics
+    assert "not measured" in r.details["intelligibility"]
+    assert {"speaker_similarity", "predicted_mos"} <= set(r.metrics)
