@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance import spec
+
 DEFAULT_TEXT = "The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background."
 REFERENCE_SPEAKER = "en_slt"  # the voice to clone
 SOURCE_SPEAKER = "en_kal"  # who says the text into the voice changers
@@ -38,7 +40,7 @@ SAMPLE_RATE = 16000
 DEFAULT_ENDPOINTS = {"elevenlabs": "elevenlabs.speech_to_speech", "modelslab": "modelslab.text_to_audio",
                      "novita": "novita.minimax_voice_cloning", "faseeh": "faseeh.voice_preview"}
 ENDPOINTS = (*DEFAULT_ENDPOINTS.values(), "modelslab.voice_to_voice")
-VOICE_CHANGERS = ("elevenlabs.speech_to_speech", "modelslab.voice_to_voice")
+VOICE_CHANGERS = tuple(e.id for e in spec.endpoints() if e.converts_voice)
 SIM_VOICE = "conformance-compare-voice"
 
 # name: (label, higher is better)
@@ -431,7 +433,6 @@ def compare(target: Any, providers: Sequence[str], inputs: Inputs, *, endpoints:
 
 
 def _one(target: Any, endpoint: str, inputs: Inputs, sim: Any, repeat: int, secrets: Sequence[str] = ()) -> Row:
-    from conformance import spec
 
     provider = endpoint.split(".")[0]
     row = Row(provider, endpoint)

@@ -407,3 +407,13 @@ def test_output_formats_parse_into_codec_rate_bitrate() -> None:
     assert parse_output_format("opus_48000_64").container == "ogg"
     with pytest.raises(ValueError):
         parse_output_format("flac_44100")
+
+
+def test_the_voice_changers_are_the_endpoints_that_convert_speech() -> None:
+    """Seeds 003 and 001: ElevenLabs' voice changer and ModelsLab's voice_to_voice keep the words and
+    timing of the input; the suite checks timing preservation on exactly these."""
+    from conformance.spec import endpoints
+
+    assert {e.id for e in endpoints() if e.converts_voice} == {"elevenlabs.speech_to_speech",
+                                                              "modelslab.voice_to_voice"}
+    assert all(any(p.type == "audio" for p in e.params) for e in endpoints() if e.converts_voice)

@@ -27,11 +27,6 @@ SHARD_DIR = ".conformance-shards"
 SIDECAR_DIR = "conformance-audio"
 _FIELDS = pytest.StashKey[dict[str, Any]]()
 _PHASES = pytest.StashKey[dict[str, pytest.TestReport]]()
-_MARKERS = {
-    "provider(id)": "the provider a test talks to (elevenlabs, modelslab, novita, faseeh)",
-    "endpoint(id)": "the endpoint a test checks, e.g. elevenlabs.speech_to_speech",
-    "check(name)": "the conformance check, e.g. negative_data_rejection",
-}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,8 +47,7 @@ def _option(config: pytest.Config, name: str, default: Any = None) -> Any:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for marker, text in _MARKERS.items():
-        config.addinivalue_line("markers", f"{marker}: {text}")
+    # the markers it reads (provider, endpoint, check) are registered by conformance.plugin
     path = _option(config, "--conformance-report", DEFAULT_REPORT)
     if not path:
         return

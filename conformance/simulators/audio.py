@@ -297,14 +297,21 @@ def _mfcc(y: np.ndarray, sr: int) -> np.ndarray:
     """
     import numpy as np
 
+    m = _log_mel(y, sr) @ _mel_dct()[2].T
+    return ((m - m.mean(axis=0)) / (m.std(axis=0) + 1e-6)).astype(np.float32)  # noqa: RUF100
+
+
+def _log_mel(y: np.ndarray, sr: int) -> np.ndarray:
+    """Log mel energies every 10 ms (16 kHz, 25 ms Hann frames): frames × mel bands."""
+    import numpy as np
+
     x = resample(y, sr, 16000) if sr != 16000 else np.asarray(y, np.float32)
     if len(x) < 400:
         x = np.pad(x, (0, 400 - len(x)))
-    window, bank, dct = _mel_dct()
+    window, bank, _ = _mel_dct()
     frames = np.lib.stride_tricks.sliding_window_view(x, 400)[::160] * window
     power = np.abs(np.fft.rfft(frames, 512, axis=1)) ** 2
-    m = np.log(power @ bank.T + 1e-8) @ dct.T
-    return ((m - m.mean(axis=0)) / (m.std(axis=0) + 1e-6)).astype(np.float32)  # noqa: RUF100
+    return np.log(power @ bank.T + 1e-8)
 
 
 def _unit_spectra(m: np.ndarray, width: int) -> np.ndarray:
@@ -530,13 +537,8 @@ def _voice_print(samples: np.ndarray, sr: int) -> np.ndarray:
     """Mean and spread of the raw (not normalised) MFCCs of the active frames: a cheap voice print."""
     import numpy as np
 
-    x = resample(samples, sr, 16000) if sr != 16000 else np.asarray(samples, np.float32)
-    if len(x) < 400:
-        x = np.pad(x, (0, 400 - len(x)))
-    window, bank, dct = _mel_dct()
-    frames = np.lib.stride_tricks.sliding_window_view(x, 400)[::160] * window
-    power = np.abs(np.fft.rfft(frames, 512, axis=1)) ** 2
-    mel = np.log(power @ bank.T + 1e-8)
+    mel = _log_mel(samples, sr)
+    dct = _mel_dct()[2]
     energy = mel.max(axis=1)
     active = energy > np.percentile(energy, 95) - 4.0  # within ~17 dB of the loud frames
     m = mel[active] @ dct.T

@@ -156,6 +156,7 @@ SPEECH_TO_SPEECH = Endpoint(
     encoding="multipart",
     source=SEED,
     summary="Voice changer: transform audio from one voice to another, keeping emotion, timing and delivery.",
+    converts_voice=True,
     params=(
         Param("voice_id", "path", "string", SEED.at("parameter voice_id"), required=True,
               constraints=(NotBlank(SEED.at("parameter voice_id (path segment)")),),

@@ -920,6 +920,7 @@ class Endpoint:
     response_headers: tuple[str, ...] = ()
     path_assumed: bool = False
     async_job: bool = False  # answers may be queued (ModelsLab processing → fetch)
+    converts_voice: bool = False  # speech in, the same words out in another voice (a voice changer)
     provider_id: str = ""
 
     @property

@@ -178,6 +178,7 @@ VOICE_TO_VOICE = Endpoint(
     encoding="json",
     source=SEED_V2V,
     summary="Clone a voice from a target audio file: the source utterances, said by the target voice.",
+    converts_voice=True,
     async_job=True,
     params=(
         _key(SEED_V2V),

@@ -22,7 +22,7 @@ INPUT_SECONDS = 4.0
 AUDIO_ENDPOINTS = ("elevenlabs.speech_to_speech", "modelslab.voice_to_voice", "modelslab.text_to_audio",
                    "novita.minimax_voice_cloning", "faseeh.voice_preview", "faseeh.voice_clone")
 ENGLISH_TEXT = {"modelslab.text_to_audio": "prompt", "novita.minimax_voice_cloning": "text"}
-VOICE_CHANGERS = ("elevenlabs.speech_to_speech", "modelslab.voice_to_voice")
+VOICE_CHANGERS = tuple(e.id for e in spec.endpoints() if e.converts_voice)
 
 
 @dataclass

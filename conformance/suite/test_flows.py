@@ -40,7 +40,7 @@ def _schema_ok(endpoint_id: str, status: int | None, body: bytes) -> None:
     assert result.passed, result.explain()
 
 
-def _selected(suite: Suite, provider: str) -> None:
+def _needs_key(suite: Suite, provider: str) -> None:
     # flows of providers left out by --conformance-providers are deselected (conftest); live needs the key
     suite.target.skip_without_key(provider)
 
@@ -48,7 +48,7 @@ def _selected(suite: Suite, provider: str) -> None:
 @pytest.mark.provider("modelslab")
 def test_modelslab_job_flow(suite: Suite) -> None:
     """Submit → processing → fetch … → success (or failed), with webhooks delivered as documented."""
-    _selected(suite, "modelslab")
+    _needs_key(suite, "modelslab")
     import jsonschema
 
     from conformance.spec.modelslab import WEBHOOK_FAILED_SCHEMA, WEBHOOK_SUCCESS_SCHEMA
@@ -135,7 +135,7 @@ def test_modelslab_job_flow(suite: Suite) -> None:
 @pytest.mark.provider("faseeh")
 def test_faseeh_preview_clone_flow(suite: Suite) -> None:
     """Preview a voice, clone it from the preview and its reference; the voice then exists."""
-    _selected(suite, "faseeh")
+    _needs_key(suite, "faseeh")
     import io
 
     import numpy as np
@@ -189,7 +189,7 @@ def test_faseeh_preview_clone_flow(suite: Suite) -> None:
 @pytest.mark.provider("novita")
 def test_novita_clone_demo_flow(suite: Suite) -> None:
     """Clone with preview text: a voice id and demo audio in the cloned voice; without text, no demo."""
-    _selected(suite, "novita")
+    _needs_key(suite, "novita")
     from conformance.strategies import audio_input
 
     ep = spec.get("novita.minimax_voice_cloning")
