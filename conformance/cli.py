@@ -23,7 +23,22 @@ class InputError(click.ClickException):
     exit_code = 2
 
 
-@click.group()
+class _Group(click.Group):
+    """The command group: a missing optional extra is one line naming it (exit 2), not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ModuleNotFoundError as exc:
+            from conformance.extras import explain
+
+            message = explain(exc)
+            if message is None:
+                raise
+            raise InputError(message) from None
+
+
+@click.group(cls=_Group)
 @click.version_option(package_name="voice-conformance")
 @click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False), metavar="PATH",
               help="Configuration file (default: voice-conformance.toml, or [tool.voice-conformance] in "
@@ -334,16 +349,25 @@ def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ..
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--threshold") from None
     _check_faults(faults, tgt)
+    _require_extras(tgt.kind, record_mode)
     if record_mode and record_mode != "none" and tgt.kind not in ("live", "url"):
         raise click.BadParameter(f"{record_mode}: recording needs a live or url=BASE target, not {tgt.kind}",
                                  param_hint="--record-mode")
     n = workers if workers is not None else (cfg.workers or 0)
     if n and importlib.util.find_spec("xdist") is None:
-        raise click.BadParameter(f"{n} workers need pytest-xdist: pip install pytest-xdist (or -n 0)",
-                                 param_hint="-n")
-    report_path = report if report is not None else (cfg.report or DEFAULT_REPORT)
+        from conformance.extras import install_hint
 
-    args = ["--pyargs", "conformance.suite", f"--conformance-target={tgt.describe() if tgt.kind == 'url' else tgt.kind}",
+        raise click.BadParameter(f"{n} workers need pytest-xdist: {install_hint('parallel')} (or -n 0)",
+                                 param_hint="-n")
+    # --report is a path from here; the configuration's (or the default) is resolved by the plugin
+    # against the rootdir, like any pytest run's
+    if report is not None:
+        report_path = str(Path(report).expanduser().absolute()) if report else ""
+    else:
+        report_path = cfg.report if cfg.report is not None else DEFAULT_REPORT
+
+    # the run writes only its report: no pytest cache in the user's folder
+    args = ["-p", "no:cacheprovider", "--pyargs", "conformance.suite", f"--conformance-target={tgt.describe() if tgt.kind == 'url' else tgt.kind}",
             f"--conformance-providers={','.join(chosen)}", f"--conformance-report={report_path}"]
     root = ctx.find_root().obj or {}
     if root.get("config_path"):
@@ -372,12 +396,11 @@ def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ..
     parts.append(f"config {cfg.path}" if cfg.path else "no config file")
     click.echo("voice-conformance run: " + " · ".join(parts))
 
-    import pytest
 
     from conformance.console import Progress
 
     progress = Progress(_echo, live=not verbose, tty=sys.stdout.isatty(), mask=_masker(cfg))
-    code = int(pytest.main(args, plugins=[progress]))
+    code = _pytest_writing_only_the_report(args, progress)
     click.echo("")
     if progress.groups:
         click.echo(progress.summary())
@@ -393,10 +416,9 @@ def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ..
             click.echo(f"  {n} × {reason}")
         if len(progress.skip_reasons) > 5:
             click.echo(f"  … and {len(progress.skip_reasons) - 5} more reasons (see the report)")
-    if report_path:
-        html = Path(report_path)
-        if html.is_file():
-            click.echo(f"\nreport: {html} (results: {html.with_suffix('.jsonl')})")
+    if progress.report is not None:
+        html = _shown_path(progress.report)
+        click.echo(f"\nreport: {html} (results: {html.with_suffix('.jsonl')})")
     counts = progress.counts()
     if code == 0 and not progress.all_passed():
         click.echo("nothing passed: every selected check was skipped (reasons above)", err=True)
@@ -407,6 +429,43 @@ def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ..
         click.echo(f"all {counts['passed']} checks passed" + (f" ({counts['skipped']} skipped)" if counts["skipped"]
                                                                 else ""))
     ctx.exit(code)
+
+
+def _pytest_writing_only_the_report(args: list[str], plugin: Any) -> int:
+    """``pytest.main`` with hypothesis' working files (its constants cache) in a temporary folder, so
+    that ``run`` leaves nothing in the user's folder but the report; ``HYPOTHESIS_STORAGE_DIRECTORY``,
+    when set, is kept."""
+    import tempfile
+
+    import pytest
+
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return int(pytest.main(args, plugins=[plugin]))
+    with tempfile.TemporaryDirectory(prefix="voice-conformance-") as home:
+        os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = home  # xdist workers inherit it
+        try:
+            return int(pytest.main(args, plugins=[plugin]))
+        finally:
+            os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
+
+
+# the extras a target cannot run without (a missing one is one line naming it, exit 2)
+_TARGET_MODULES = {"simulator": ("numpy", "soundfile", "lameenc"), "cassette": ("vcr", "yaml")}
+
+
+def _require_extras(kind: str, record_mode: str | None) -> None:
+    from conformance.extras import require
+
+    for module in _TARGET_MODULES.get(kind, ()) + (("vcr", "yaml") if record_mode not in (None, "none") else ()):
+        require(module)
+
+
+def _shown_path(path: Path) -> Path:
+    """``path`` relative to the working directory when it lies below it."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def _check_faults(faults: tuple[str, ...], target: Any) -> None:

@@ -12,7 +12,7 @@ already reads (``VOICE_CONFORMANCE_MOS_FLOOR``…, ``HYPOTHESIS_PROFILE``) overr
     target = "simulator"                    # simulator | cassette | live | url=BASE
     seed = 0
     workers = 2                             # `voice-conformance run -n`
-    report = "reports/conformance.html"     # `voice-conformance run --report`
+    report = "reports/conformance.html"     # the HTML report (run, and plain pytest); "" for none
     hypothesis_profile = "ci"               # dev | ci | thorough | smoke
     secrets_env = ["MY_GATEWAY_TOKEN"]      # NAMES of variables whose values are scrubbed
 

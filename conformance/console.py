@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -88,6 +89,7 @@ class Progress:
         self._next_mark = 0
         self._moved: dict[tuple[str, str], Counter[str]] = {}
         self._status_shown = False
+        self.report: Path | None = None  # the HTML report the run wrote, if any
 
     # -- counting ----------------------------------------------------------------------------
 
@@ -141,6 +143,12 @@ class Progress:
             import io
 
             reporter._tw = type(writer)(file=io.StringIO())  # type: ignore[union-attr]
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        session = config.pluginmanager.get_plugin("conformance-report-session")
+        written = getattr(session, "written", None)
+        self.report = Path(written) if written else None
 
     def pytest_internalerror(self, excrepr: Any) -> None:
         self.echo(self.mask(f"INTERNAL ERROR: {excrepr}"))

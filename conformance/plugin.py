@@ -2,6 +2,8 @@
 
 Loaded through the ``pytest11`` entry point. It imports nothing heavy: clients, simulators,
 hypothesis and the audio stack load when a fixture or the suite first needs them.
+
+PYTEST_DONT_REWRITE: wiring only, no assertions to rewrite (it may be imported before pytest starts).
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -192,23 +193,19 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return lines
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    # Hypothesis profiles, registered only when hypothesis was imported by the collected tests.
-    if "hypothesis" in sys.modules:
-        register_hypothesis_profiles()
-
-
 def register_hypothesis_profiles(default: str | None = None) -> None:
-    """``dev`` (quick), ``ci`` (derandomized, used when ``CI`` is set), ``thorough`` and ``smoke`` (a
-    first look: five derandomized examples, failures reported as found, not shrunk).
+    """The shipped suite's profiles: ``dev`` (quick), ``ci`` (derandomized, used when ``CI`` is set),
+    ``thorough`` and ``smoke`` (a first look: five derandomized examples, failures reported as found,
+    not shrunk). None keeps an example database: the suite writes nothing in the user's folder.
 
     ``HYPOTHESIS_PROFILE`` picks one; else ``ci`` under ``CI``; else ``default`` (the suite's ``dev``).
+    Called by the suite (and the kit's own tests), never for a user's tests: their settings are theirs.
     """
     from hypothesis import HealthCheck, Phase, settings
 
-    common = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                                          HealthCheck.function_scoped_fixture,
-                                                          HealthCheck.data_too_large]}
+    common = {"deadline": None, "database": None,
+              "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                        HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]}
     settings.register_profile("dev", max_examples=10, **common)
     settings.register_profile("ci", max_examples=10, derandomize=True, print_blob=True,
                               phases=[Phase.explicit, Phase.generate, Phase.target, Phase.shrink], **common)
@@ -318,7 +315,7 @@ def conformance_simulator(conformance_target: Target) -> Iterator[Any]:
 
     # webhooks are answered in-process (and recorded in sim.webhooks): nothing leaves the machine
     receiver = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200)))
-    with simulate(*conformance_target.providers, seed=conformance_target.seed, webhook_client=receiver) as sim:
+    with receiver, simulate(*conformance_target.providers, seed=conformance_target.seed, webhook_client=receiver) as sim:
         sim.reject_key(WRONG_KEY)
         for spec_text in conformance_target.faults:
             name, _, endpoint = spec_text.partition("@")
@@ -331,7 +328,7 @@ def _no_sleep(seconds: float) -> None:
 
 
 @pytest.fixture(scope="session")
-def conformance_client(conformance_target: Target, conformance_simulator: Any) -> Callable[..., SyncClient]:
+def conformance_client(conformance_target: Target, conformance_simulator: Any) -> Iterator[Callable[..., SyncClient]]:
     """A factory of reference clients bound to the current target: ``conformance_client("novita")``.
 
     Keyword arguments go to the client (``api_key=``, ``validate=``, ``retry=``…).
@@ -356,7 +353,9 @@ def conformance_client(conformance_target: Target, conformance_simulator: Any) -
         made.append(client)
         return client
 
-    return make
+    yield make
+    for client in made:
+        client.close()
 
 
 def _client_fixture(provider_id: str) -> Any:
@@ -375,9 +374,40 @@ novita_client = _client_fixture("novita")
 faseeh_client = _client_fixture("faseeh")
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+    """A missing optional extra fails a test with one line naming the extra, not a traceback."""
+    report = yield
+    if call.excinfo is not None and report.failed:
+        from conformance.extras import explain
+
+        message = explain(call.excinfo.value)
+        if message is not None:
+            report.longrepr = message
+    return report
+
+
 @pytest.fixture
-def expect_audio() -> Callable[..., Any]:
-    """``expect_audio(result_or_bytes)``: chainable audio assertions (format, duration, speaker…)."""
+def expect_audio(request: pytest.FixtureRequest, conformance_record: Callable[..., None]) -> Iterator[Callable[..., Any]]:
+    """``expect_audio(result_or_bytes)``: chainable audio assertions (format, duration, speaker…).
+
+    When the run writes a report, the test's record shows each audio checked and its measurements.
+    """
     from conformance.audio import expect_audio as factory
 
-    return factory
+    made: list[Any] = []
+
+    def expect(src: Any, **raw: Any) -> Any:
+        expectation = factory(src, **raw)
+        made.append(expectation)
+        return expectation
+
+    yield expect
+    if made and request.config.pluginmanager.get_plugin("conformance-report-session") is not None:
+        for i, expectation in enumerate(made):
+            role = "output" if i == 0 else f"output {i + 1}"
+            prefix = "" if len(made) == 1 else f"{role}: "
+            conformance_record(
+                audio={role: expectation.audio_for_report()},
+                measured={prefix + c.name: c.measured for c in expectation.checks},
+                expected={prefix + c.name: c.expected for c in expectation.checks})

@@ -52,7 +52,7 @@ def test_the_readme_starts_with_the_two_commands_and_ci_runs_the_second() -> Non
 
 def _checkout(work: Path) -> Path:
     """A scratch folder laid out like the repository."""
-    for name in (".venv", "scripts", "examples", "benchmarks", "fixtures", "conformance"):
+    for name in (".venv", "scripts", "examples", "benchmarks", "conformance"):
         (work / name).symlink_to(ROOT / name)
     shutil.copytree(ROOT / "cassettes", work / "cassettes")
     return work

@@ -76,4 +76,5 @@ def test_shards_run_under_xdist_and_merge_into_one_report(pytester: pytest.Pytes
     assert {x["outcome"] for x in results if x["nodeid"].endswith("test_fails")} == {"fail"}
     assert sum(1 for x in lines if x["kind"] == "run") == 2  # one run description per shard
     html = out.read_text()
-    assert all(f"test_{i}" in html for i in range(12)) and "a failure travels too" in html
+    # a user's tests are one column per module, and the failure is shown with its message
+    assert "test_many" in html and "test_many::test_fails" in html and "a failure travels too" in html

@@ -24,7 +24,7 @@ Every figure has its unit in its name and a documented definition:
 - ``f0_median_hz``, ``f0_min_hz``, ``f0_max_hz``: YIN pitch (50–600 Hz, 40 ms frames, 10 ms hop, on an
   8 kHz copy) over voiced frames (YIN aperiodicity < 0.2 and not silent); range = 5th–95th percentile.
 
->>> r = analyze("fixtures/speech/en_slt/01.wav")     # doctest: +SKIP
+>>> r = analyze("conformance/fixtures/speech/en_slt/01.wav")     # doctest: +SKIP
 >>> r.sample_rate, round(r.bandwidth_hz), round(r.f0_median_hz)
 (32000, 14300, 180)
 """

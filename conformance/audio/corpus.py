@@ -1,8 +1,9 @@
 """The kit's real speech: several distinct speakers, several sentences each, with provenance.
 
-The files live in ``fixtures/speech/<speaker_id>/<nn>.wav`` (mono 16-bit WAV at the source's own
-rate) and are listed in ``fixtures/speech/manifest.json``; ``fixtures/README.md`` states where every
-file comes from and its licence, and ``fixtures/make_fixtures.py`` regenerates them.
+The files ship inside the package, in ``conformance/fixtures/speech/<speaker_id>/<nn>.wav`` (mono
+16-bit WAV at the source's own rate), listed in ``speech/manifest.json``; ``conformance/fixtures/README.md``
+states where every file comes from and its licence, and the repository's ``scripts/make_fixtures.py``
+regenerates them. ``$VOICE_CONFORMANCE_FIXTURES`` points the kit at another folder of the same shape.
 
 >>> from conformance.audio import corpus
 >>> [s.id for s in corpus.speakers() if s.wideband]          # doctest: +SKIP
@@ -75,7 +76,7 @@ class Clip:
 
 
 def fixtures_dir() -> Path:
-    """The fixtures folder: ``$VOICE_CONFORMANCE_FIXTURES`` or the repository's ``fixtures/``."""
+    """The fixtures folder: ``$VOICE_CONFORMANCE_FIXTURES`` if set, else the one shipped in the package."""
     return _fixtures_dir(os.environ.get(ENV_VAR) or None)
 
 
@@ -83,14 +84,17 @@ def fixtures_dir() -> Path:
 def _fixtures_dir(env: str | None) -> Path:
     if env:
         return Path(env).expanduser().resolve()
-    return Path(__file__).resolve().parents[2] / "fixtures"
+    return Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @lru_cache(maxsize=4)
 def _manifest(folder: Path) -> dict[str, Any]:
     path = folder / "speech" / "manifest.json"
     if not path.is_file():
-        raise FileNotFoundError(f"speech manifest not found: {path} (set {ENV_VAR} to the fixtures folder)")
+        raise FileNotFoundError(f"speech manifest not found: {path} ({ENV_VAR} names a folder without "
+                                f"speech/manifest.json; unset it to use the fixtures shipped with the kit)"
+                                if os.environ.get(ENV_VAR) else f"speech manifest not found: {path} (the "
+                                f"installation is incomplete: reinstall voice-conformance)")
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -7,7 +7,7 @@ read with libsndfile (``soundfile``); M4A/AAC, and anything libsndfile refuses, 
 when it is on PATH (:class:`CodecUnavailableError` says so when it is not). Headerless PCM, μ-law and
 A-law need ``sample_rate`` and ``sample_format``.
 
->>> d = decode("fixtures/speech/en_alsa/01.wav")   # doctest: +SKIP
+>>> d = decode("conformance/fixtures/speech/en_alsa/01.wav")   # doctest: +SKIP
 >>> d.sample_rate, d.samples.shape, d.samples.dtype
 (48000, (68544,), dtype('float32'))
 """

@@ -97,6 +97,17 @@ class AudioExpectation:
             self._decoded = as_decoded(self._src, **self._raw)
         return self._decoded
 
+    def audio_for_report(self) -> Any:
+        """The audio as a report keeps it: encoded bytes as given, else ``(mono samples, rate)``."""
+        audio = getattr(self._src, "audio", self._src)
+        if isinstance(audio, bytes | bytearray | memoryview) and self._decoded is None and not self._raw \
+                and getattr(self._src, "raw_format", None) is None:
+            return bytes(audio)
+        try:
+            return self.decoded.mono(), self.decoded.sample_rate
+        except Exception:  # audio that cannot be decoded is shown as a note by the report
+            return bytes(audio) if isinstance(audio, bytes | bytearray | memoryview) else None
+
     @property
     def report(self) -> Any:
         """The :class:`~conformance.audio.analysis.AudioReport` of the audio."""

@@ -139,7 +139,7 @@ def probe(src: Source, *, sample_rate: int | None = None, channels: int = 1,
           sample_format: str | None = None) -> AudioInfo:
     """Read container, codec, sample rate, channels and duration from the header.
 
-    >>> probe("fixtures/speech/en_kal/01.wav").short()  # doctest: +SKIP
+    >>> probe("conformance/fixtures/speech/en_kal/01.wav").short()  # doctest: +SKIP
     'wav/pcm, 16000 Hz, mono, 2.415 s, 256 kbps'
     >>> probe(pcm_bytes, sample_rate=16000, sample_format="s16le").duration  # doctest: +SKIP
     1.5

@@ -15,8 +15,8 @@ an average voice rather than "is this speech".
 **Verification: S-norm against an impostor cohort.** A raw cosine threshold does not transfer
 across channels (two different speakers through the same phone line can score 0.84, the same
 speaker through MP3 and through a clean channel less). ``verify_speaker`` scores
-``s = cos(candidate, reference)`` and normalises it against the cohort (``fixtures/cohort/``: nine
-speakers *not* among ``fixtures/speech/``, three clips each): with ``μc, σc`` the mean and
+``s = cos(candidate, reference)`` and normalises it against the cohort (``conformance/fixtures/cohort/``: nine
+speakers *not* among ``conformance/fixtures/speech/``, three clips each): with ``μc, σc`` the mean and
 standard deviation of the candidate's cosines to every cohort clip and ``μr, σr`` the reference's,
 ``score = ½((s − μc)/σc + (s − μr)/σr)``. Degrading the candidate's channel raises ``μc`` as well as
 ``s``, so the score stays comparable; ``same_speaker`` is ``score ≥ threshold``.
@@ -24,7 +24,7 @@ standard deviation of the candidate's cosines to every cohort clip and ``μr, σ
 The cohort is *multi-condition*: each cohort clip is embedded clean and through four channels
 (white noise at 15 and 25 dB, MP3 48 kbps, A-law 8 kHz), so a degraded candidate meets degraded
 impostors too. The thresholds (``THRESHOLDS``) are the equal-error-rate points of the trials of
-:func:`calibrate` on the kit's ten speakers (``fixtures/speech``) pooled over four channels
+:func:`calibrate` on the kit's ten speakers (``conformance/fixtures/speech``) pooled over four channels
 (clean, MP3 32 kbps, 8 kHz μ-law, white noise at 20 dB SNR): one threshold for all channels.
 ``python -m conformance.audio.speaker`` prints the measurement; ``tests/audio/test_speaker.py``
 repeats it. Measured with Resemblyzer (43 target / 387 impostor trials per channel): EER 4.4 %
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 EMBED_SR = 16000
-# EER thresholds on S-normalised scores, measured by calibrate() on fixtures/speech (clean channel).
+# EER thresholds on S-normalised scores, measured by calibrate() on conformance/fixtures/speech (clean channel).
 THRESHOLDS = {"resemblyzer": 2.33, "mfcc": 0.73}
 BACKENDS = ("resemblyzer", "mfcc")
 
@@ -251,7 +251,7 @@ def compute_cohort(backend: str) -> np.ndarray:
 
     clips = cohort_clips()
     if not clips:
-        raise FileNotFoundError(f"no impostor cohort in {cohort_dir()} (see fixtures/README.md)")
+        raise FileNotFoundError(f"no impostor cohort in {cohort_dir()} (see conformance/fixtures/README.md)")
     embs = []
     for name, fn in _cohort_conditions().items():
         if name.startswith("mp3") and not ffmpeg_available():
@@ -264,7 +264,7 @@ def compute_cohort(backend: str) -> np.ndarray:
 
 @lru_cache(maxsize=4)
 def default_cohort(backend: str) -> np.ndarray:
-    """Embeddings of the shipped cohort for ``backend`` (``fixtures/cohort/<backend>.npy`` when it
+    """Embeddings of the shipped cohort for ``backend`` (``conformance/fixtures/cohort/<backend>.npy`` when it
     matches the cohort, else computed once per process)."""
     np = need("numpy", "speaker verification")
     stored = cohort_dir() / f"{backend}.npy"

@@ -5,6 +5,8 @@
 ``--drift-against-spec``. The ``cassette`` target replays; ``live`` and ``url=BASE`` record when a
 mode other than ``none`` is given. A run that uses cassettes (or asks for it) ends with the drift of
 its cassette folder against the spec as a section of the HTML report.
+
+PYTEST_DONT_REWRITE: wiring only, no assertions to rewrite (it may be imported before pytest starts).
 """
 
 from __future__ import annotations

@@ -493,6 +493,15 @@ class SyncClient(ClientCore):
         if self._owns_http:
             self._http.close()
 
+    def __del__(self) -> None:
+        # a client dropped without close(): its own connections are closed now, not left for the
+        # garbage collector to report as unclosed sockets (an error under -W error)
+        if getattr(self, "_owns_http", False):
+            try:  # noqa: SIM105 (no module globals here: at interpreter exit they may be gone)
+                self._http.close()
+            except Exception:
+                pass
+
     def __enter__(self) -> SyncClient:
         return self
 

@@ -1,9 +1,13 @@
 """pytest hooks of the report: one result record per test, merged at session end into JSON Lines
-and rendered into one HTML file (``--conformance-report``, default ``reports/conformance.html``).
+and rendered into one HTML file, when asked: ``--conformance-report PATH`` or the configuration's
+``report`` (``voice-conformance run`` asks for ``reports/conformance.html`` by default). A plain
+pytest run writes nothing. Relative paths are resolved against pytest's rootdir.
 
 Each process (the controller, or every pytest-xdist worker) appends its records to its own shard;
 the controller merges the shards into ``conformance.jsonl`` beside the HTML when the session ends.
 Importing this module stays light: Jinja2 and the audio stack load when a report is written.
+
+PYTEST_DONT_REWRITE: wiring only, no assertions to rewrite (it may be imported before pytest starts).
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ import pytest
 
 from conformance.cassettes.plugin import SECRETS_ENV
 
-DEFAULT_REPORT = "reports/conformance.html"
 SHARD_DIR = ".conformance-shards"
 SIDECAR_DIR = "conformance-audio"
 _FIELDS = pytest.StashKey[dict[str, Any]]()
@@ -31,9 +34,10 @@ _PHASES = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance-report", "voice-conformance report")
-    group.addoption("--conformance-report", default=DEFAULT_REPORT, metavar="PATH",
-                    help=f"write the HTML conformance report here, with its JSON Lines results beside it "
-                         f"(default {DEFAULT_REPORT}; '' disables both)")
+    group.addoption("--conformance-report", default=None, metavar="PATH",
+                    help="write the HTML conformance report here, with its JSON Lines results beside it "
+                         "(relative to the rootdir; default: the configuration's `report`, else none; '' "
+                         "for none)")
     group.addoption("--conformance-report-audio", default="inline", choices=("inline", "sidecar"),
                     help="audio in the report: inline (base64 Ogg/Opus, one self-contained file; default) or "
                          f"sidecar (files in {SIDECAR_DIR}/ beside the report)")
@@ -46,17 +50,30 @@ def _option(config: pytest.Config, name: str, default: Any = None) -> Any:
         return default
 
 
+def report_path(config: pytest.Config) -> Path | None:
+    """Where this run writes its report: the option's path, else the configuration's, else nowhere;
+    a relative path is taken from the rootdir."""
+    worker_input = getattr(config, "workerinput", None)
+    if worker_input is not None:
+        given = worker_input.get("conformance_report")
+        return Path(given) if given else None
+    path = _option(config, "--conformance-report", None)
+    if path is None:
+        from conformance.plugin import run_config  # resolved by the plugin's (tryfirst) pytest_configure
+
+        path = run_config(config).report
+    if not path:
+        return None
+    html = Path(path).expanduser()
+    return html if html.is_absolute() else config.rootpath / html
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # the markers it reads (provider, endpoint, check) are registered by conformance.plugin
-    path = _option(config, "--conformance-report", DEFAULT_REPORT)
-    if not path:
+    html = report_path(config)
+    if html is None:
         return
     worker_input = getattr(config, "workerinput", None)
-    html = Path(path)
-    if worker_input is not None and worker_input.get("conformance_report"):
-        html = Path(worker_input["conformance_report"])
-    elif not html.is_absolute():
-        html = config.invocation_params.dir / html
     run_id = (worker_input or {}).get("conformance_run_id") or \
         time.strftime("%Y%m%dT%H%M%S") + "-" + _secrets.token_hex(3)
     session = ReportSession(config, html, run_id, worker=(worker_input or {}).get("workerid", "main"))
@@ -131,7 +148,7 @@ class ReportSession:
         record = build_record(
             fields, secrets=[*env_secrets(), *extra], sidecar_dir=self.sidecar,
             nodeid=item.nodeid, outcome=outcome, run_id=self.run_id, provider=marker("provider"),
-            endpoint=marker("endpoint"), check=marker("check") or getattr(item, "originalname", item.name),
+            endpoint=marker("endpoint"), check=marker("check") or _check_name(item),
             target=self.target, duration=round(sum(r.duration for r in phases.values()), 6), failure=failure,
             worker=self.worker)
         self.writer.write(record)
@@ -169,6 +186,14 @@ class ReportSession:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.written is not None:
             terminalreporter.write_sep("-", f"conformance report: {self.written} (results: {self.jsonl})")
+
+
+def _check_name(item: pytest.Item) -> str:
+    """A test without a ``check`` marker (a user's own) is named ``<module>::<test>``: the report's
+    matrix gives each module one column, not each test."""
+    name = getattr(item, "originalname", item.name)
+    path = getattr(item, "path", None)
+    return f"{Path(path).stem}::{name}" if path is not None else name
 
 
 def _safe_args(args: Any) -> list[str]:

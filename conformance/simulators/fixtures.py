@@ -5,6 +5,8 @@ Override ``simulator_options`` to pass :class:`Simulator` options (seed, keys, j
     @pytest.fixture
     def simulator_options():
         return {"seed": 7, "job_polls": 0}
+
+PYTEST_DONT_REWRITE: wiring only, no assertions to rewrite (it may be imported before pytest starts).
 """
 
 from __future__ import annotations
@@ -24,21 +26,31 @@ def simulator_options() -> dict[str, Any]:
     return {}
 
 
+def record_calls(sim: Simulator, record: Callable[..., None]) -> None:
+    """Tell the test's report record which provider and endpoint the test's calls reached."""
+    endpoints = list(dict.fromkeys(c.endpoint_id for c in sim.calls if c.endpoint_id))
+    if endpoints:
+        record(provider=endpoints[0].split(".", 1)[0], endpoint=endpoints[0],
+               extra={"endpoints": endpoints, "calls": len(sim.calls)})
+
+
 @pytest.fixture
-def simulator(simulator_options: dict[str, Any]) -> Iterator[Simulator]:
+def simulator(simulator_options: dict[str, Any], conformance_record: Callable[..., None]) -> Iterator[Simulator]:
     """Every provider simulated in-process: httpx requests to the real hosts reach the simulator."""
     from conformance.simulators import simulate
 
     with simulate(**simulator_options) as sim:
         yield sim
+        record_calls(sim, conformance_record)
 
 
 def _provider_fixture(provider_id: str) -> Callable[..., Iterator[Simulator]]:
-    def fixture(simulator_options: dict[str, Any]) -> Iterator[Simulator]:
+    def fixture(simulator_options: dict[str, Any], conformance_record: Callable[..., None]) -> Iterator[Simulator]:
         from conformance.simulators import simulate
 
         with simulate(provider_id, **simulator_options) as sim:
             yield sim
+            record_calls(sim, conformance_record)
 
     fixture.__doc__ = f"{provider_id} alone, simulated in-process."
     fixture.__name__ = f"{provider_id}_simulator"

@@ -20,7 +20,8 @@ def test_recording_every_endpoint_writes_no_secret_anywhere(tmp_path):
     out = tmp_path / "cassettes"
     code = (f"import sys; from pathlib import Path; from conformance.cassettes.record import record_suite; "
             f"sys.exit(record_suite(Path({str(out)!r}), key={SENTINEL!r}, request_bodies='full', "
-            f"pytest_args=['-k', 'positive_data_acceptance or ignored_auth or duration_conformance or flow']))")
+            f"pytest_args=['-k', 'positive_data_acceptance or ignored_auth or duration_conformance or flow', "
+            f"'--conformance-report=report/conformance.html']))")
     log = tmp_path / "record.log"
     with log.open("wb") as f:
         proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, stdout=f, stderr=subprocess.STDOUT,
@@ -92,7 +93,9 @@ def _replay_one(tmp_path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "conformance.suite.test_protocol", "-q",
                            "-p", "no:cacheprovider", "-p", "no:xdist", "--conformance-target", "cassette",
                            "--cassette-dir", str(ROOT / "cassettes" / "suite"),
-                           "-k", "positive_data_acceptance and novita", *extra],
+                           "-k", "positive_data_acceptance and novita",
+                           # the kit's own settings make warnings errors; this test looks at the warning itself
+                           "-W", "default::conformance.cassettes.plugin.StaleCassetteWarning", *extra],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300, env=ENV)
 
 

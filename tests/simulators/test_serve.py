@@ -91,7 +91,8 @@ def _start_cli(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
             if found.group(1) == "files":
                 return proc, urls
     proc.kill()
-    raise AssertionError(f"serve did not start: {proc.stderr.read() if proc.stderr else ''}")
+    with proc.stdout, proc.stderr:  # type: ignore[union-attr]
+        raise AssertionError(f"serve did not start: {proc.stderr.read()}")  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -113,7 +114,8 @@ def test_cli_serve_prints_base_urls_answers_and_stops_cleanly(sig):
             if proc.poll() is None:
                 proc.kill()
     assert rc == 0
-    assert "stopped" in (proc.stdout.read() if proc.stdout else "")
+    with proc.stdout, proc.stderr:  # type: ignore[union-attr]
+        assert "stopped" in proc.stdout.read()  # type: ignore[union-attr]
 
 
 def test_cli_rejects_unknown_providers():
