@@ -13,6 +13,8 @@ from typing import Any
 
 import click
 
+from conformance.cassettes.recorder import RECORD_MODES  # light: vcrpy loads only to record
+
 DEFAULT_REPORT = "reports/conformance.html"
 DEFAULT_COMPARE_REPORT = "reports/compare.html"
 
@@ -81,7 +83,7 @@ def _providers(value: tuple[str, ...], default: Any = None) -> list[str]:
 
 
 def _target(value: str | None, cfg: Any) -> Any:
-    from conformance.plugin import parse_target
+    from conformance.target import parse_target
 
     try:
         target = parse_target(value or cfg.target or "simulator")
@@ -287,7 +289,6 @@ def drift_command(old: str, new: str | None, spec_mode: bool, fmt: str) -> None:
 # run
 # ---------------------------------------------------------------------------------------------
 
-RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")  # conformance.cassettes.plugin.RECORD_MODES
 
 
 @main.command("run", context_settings={"max_content_width": 110})
@@ -335,7 +336,7 @@ def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ..
     import importlib.util
 
     from conformance.config import parse_threshold_flags
-    from conformance.plugin import parse_shard
+    from conformance.target import parse_shard
 
     cfg = _config(ctx)
     tgt = _target(target, cfg)

@@ -402,10 +402,10 @@ def measure(audio: Any, inputs: Inputs, *, wer: bool) -> tuple[dict[str, float],
 def compare(target: Any, providers: Sequence[str], inputs: Inputs, *, endpoints: Sequence[str] = (),
             repeat: int = 1, faults: Sequence[str] = (), rank_by: str = "overall",
             on_row: Callable[[Row], None] | None = None, secrets: Sequence[str] = ()) -> Comparison:
-    """Send ``inputs`` through each endpoint on ``target`` (a :class:`~conformance.plugin.Target` or its
+    """Send ``inputs`` through each endpoint on ``target`` (a :class:`~conformance.target.Target` or its
     text), measure the outputs and return the :class:`Comparison`. ``secrets`` are masked in error notes,
     as are API keys in the environment."""
-    from conformance.plugin import parse_target
+    from conformance.target import parse_target
 
     if isinstance(target, str):
         target = parse_target(target)

@@ -178,7 +178,7 @@ def parse(table: Mapping[str, Any], path: Path | None = None) -> Config:
         value = data["target"]
         if not isinstance(value, str):
             raise fail("target", f"expected a string such as \"simulator\", got {_show(value)}")
-        from conformance.plugin import parse_target
+        from conformance.target import parse_target
 
         try:
             parse_target(value)
@@ -220,7 +220,7 @@ def parse(table: Mapping[str, Any], path: Path | None = None) -> Config:
         value = data["base_urls"]
         if not isinstance(value, dict):
             raise fail("base_urls", "expected a table of provider = \"https://…\"")
-        from conformance.plugin import PROVIDERS
+        from conformance.target import PROVIDERS
 
         for provider, url in _normalise(value, where + "base_urls.", p).items():
             key = f"base_urls.{provider}"
@@ -233,7 +233,7 @@ def parse(table: Mapping[str, Any], path: Path | None = None) -> Config:
 
 
 def _providers(value: Any, fail: Any) -> tuple[str, ...]:
-    from conformance.plugin import PROVIDERS
+    from conformance.target import PROVIDERS
 
     if isinstance(value, str):
         items = [v.strip() for v in value.split(",")]

@@ -1,4 +1,4 @@
-"""The pytest plugin: one option group, markers, hypothesis profiles and the fixtures users need.
+"""The pytest plugin: wiring only. One option group, markers, and the fixtures users need.
 
 Loaded through the ``pytest11`` entry point. It imports nothing heavy: clients, simulators,
 hypothesis and the audio stack load when a fixture or the suite first needs them.
@@ -8,14 +8,22 @@ PYTEST_DONT_REWRITE: wiring only, no assertions to rewrite (it may be imported b
 
 from __future__ import annotations
 
-import hashlib
+import inspect
 import os
-import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from conformance.target import (
+    PROVIDERS,
+    WRONG_KEY,
+    Target,
+    parse_shard,
+    parse_target,
+    selected_providers,
+    shard_of,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from conformance.clients.base import SyncClient
@@ -23,13 +31,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 pytest_plugins = ["conformance.report.plugin", "conformance.cassettes.plugin", "conformance.simulators.fixtures"]
 
-PROVIDERS = ("elevenlabs", "modelslab", "novita", "faseeh")
-TARGET_KINDS = ("simulator", "cassette", "live", "url=BASE")
-SIM_KEY = "conformance-simulator-key"
-WRONG_KEY = "conformance-wrong-key"
 MARKERS = {
-    "provider(id)": "the provider a test talks to (elevenlabs, modelslab, novita, faseeh)",
-    "endpoint(id)": "the endpoint a test checks, e.g. elevenlabs.speech_to_speech",
+    "provider(id)": f"the provider a test talks to ({', '.join(PROVIDERS)})",
+    "endpoint(id)": "the endpoint a test checks: <provider>.<endpoint>, as `voice-conformance spec` lists them",
     "check(name)": "the conformance check, e.g. negative_data_rejection",
     "live": "talks to a live provider: needs its API key in the environment",
     "endpoints(*ids)": "run a suite test only for these endpoint ids",
@@ -140,29 +144,6 @@ def run_config(config: pytest.Config) -> Config:
 # ---------------------------------------------------------------------------------------------
 
 
-def parse_shard(value: str | None) -> tuple[int, int] | None:
-    """``"2/3"`` → ``(2, 3)``; ``None`` or ``""`` → ``None``; anything else is a ValueError saying why."""
-    if not value:
-        return None
-    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(value))
-    if not m:
-        raise ValueError(f"--shard: cannot read {value!r}; use I/N, e.g. 1/4 (shard 1 of 4)")
-    i, n = int(m.group(1)), int(m.group(2))
-    if n < 1 or not 1 <= i <= n:
-        raise ValueError(f"--shard {value}: I must be between 1 and N (N ≥ 1), e.g. 1/{max(n, 2)}")
-    return i, n
-
-
-def shard_of(nodeids: list[str], i: int, n: int) -> list[str]:
-    """The node ids shard ``i`` of ``n`` runs: sorted by SHA-256 of the node id, then dealt round-robin.
-
-    Every process that collects the same tests (another CI job, an xdist worker) picks the same ids;
-    the shards are disjoint, together they are the whole run, and their sizes differ by at most one.
-    """
-    order = sorted(nodeids, key=lambda nid: (hashlib.sha256(nid.encode("utf-8")).hexdigest(), nid))
-    return order[i - 1::n]
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep only this shard's tests (``--shard``); tag each test with its provider and endpoint."""
@@ -193,101 +174,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return lines
 
 
-def register_hypothesis_profiles(default: str | None = None) -> None:
-    """The shipped suite's profiles: ``dev`` (quick), ``ci`` (derandomized, used when ``CI`` is set),
-    ``thorough`` and ``smoke`` (a first look: five derandomized examples, failures reported as found,
-    not shrunk). None keeps an example database: the suite writes nothing in the user's folder.
-
-    ``HYPOTHESIS_PROFILE`` picks one; else ``ci`` under ``CI``; else ``default`` (the suite's ``dev``).
-    Called by the suite (and the kit's own tests), never for a user's tests: their settings are theirs.
-    """
-    from hypothesis import HealthCheck, Phase, settings
-
-    common = {"deadline": None, "database": None,
-              "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                        HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]}
-    settings.register_profile("dev", max_examples=10, **common)
-    settings.register_profile("ci", max_examples=10, derandomize=True, print_blob=True,
-                              phases=[Phase.explicit, Phase.generate, Phase.target, Phase.shrink], **common)
-    settings.register_profile("thorough", max_examples=200, **common)
-    settings.register_profile("smoke", max_examples=5, derandomize=True, phases=[Phase.explicit, Phase.generate],
-                              **common)
-    chosen = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else default)
-    if chosen:
-        settings.load_profile(chosen)
-
-
 # ---------------------------------------------------------------------------------------------
 # targets
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Target:
-    """Where the requests of a run go."""
-
-    kind: str  # simulator | cassette | live | url
-    base_url: str | None = None
-    providers: tuple[str, ...] = PROVIDERS
-    seed: int = 0
-    faults: list[str] = field(default_factory=list)
-    base_urls: dict[str, str] = field(default_factory=dict)  # live: per-provider hosts (configuration file)
-
-    @property
-    def offline(self) -> bool:
-        return self.kind in ("simulator", "cassette")
-
-    def api_key(self, provider_id: str) -> str | None:
-        """The key to use: the simulator's, or the provider's env var for live and gateway targets."""
-        from conformance.spec import provider
-
-        if self.kind in ("simulator", "cassette"):
-            return SIM_KEY
-        return os.environ.get(provider(provider_id).auth.env_var)
-
-    def skip_without_key(self, provider_id: str) -> None:
-        from conformance.spec import provider
-
-        if self.kind == "live" and not self.api_key(provider_id):
-            pytest.skip(f"live {provider_id}: set {provider(provider_id).auth.env_var} to run against the provider")
-
-    def base_url_for(self, provider_id: str) -> str | None:
-        """Where this provider's requests go: ``url=BASE``'s base, a configured live host, or ``None``
-        (the provider's own host, which the in-process simulator and cassettes answer for)."""
-        if self.kind == "url":
-            return self.base_url
-        if self.kind == "live":
-            return self.base_urls.get(provider_id)
-        return None
-
-    def describe(self) -> str:
-        if self.kind == "url":
-            return f"url={self.base_url}"
-        hosts = [f"{p}={u}" for p, u in sorted(self.base_urls.items()) if self.kind == "live" and p in self.providers]
-        return f"{self.kind} ({', '.join(hosts)})" if hosts else self.kind
-
-
-def parse_target(value: str) -> Target:
-    """``simulator`` | ``cassette`` | ``live`` | ``url=BASE``; anything else is a clear error."""
-    if value in ("simulator", "cassette", "live"):
-        return Target(value)
-    if value.startswith("url="):
-        base = value[4:].rstrip("/")
-        if not base.startswith(("http://", "https://")):
-            raise ValueError(f"--conformance-target url=BASE needs an http(s) URL, got {base!r}")
-        return Target("url", base)
-    raise ValueError(f"--conformance-target: unknown target {value!r}; use one of {', '.join(TARGET_KINDS)}")
-
-
-def selected_providers(value: str | None) -> tuple[str, ...]:
-    if not value:
-        return PROVIDERS
-    chosen = tuple(p.strip() for p in value.split(",") if p.strip())
-    unknown = [p for p in chosen if p not in PROVIDERS]
-    if unknown:
-        raise ValueError(f"--conformance-providers: unknown provider(s) {', '.join(unknown)}; "
-                         f"known: {', '.join(PROVIDERS)}")
-    return chosen
 
 
 @pytest.fixture(scope="session")
@@ -345,11 +234,12 @@ def conformance_client(conformance_target: Target, conformance_simulator: Any) -
         base_url = conformance_target.base_url_for(provider_id)
         if base_url:
             kwargs.setdefault("base_url", base_url)
+        cls = CLIENTS[provider_id][0]
         if conformance_target.offline:
             kwargs.setdefault("sleep", _no_sleep)
-            if provider_id == "modelslab":
+            if "poll_interval" in inspect.signature(cls).parameters:  # a client that polls queued jobs
                 kwargs.setdefault("poll_interval", 0.0)
-        client = CLIENTS[provider_id][0](**kwargs)
+        client = cls(**kwargs)
         made.append(client)
         return client
 
@@ -368,10 +258,9 @@ def _client_fixture(provider_id: str) -> Any:
     return fixture
 
 
-elevenlabs_client = _client_fixture("elevenlabs")
-modelslab_client = _client_fixture("modelslab")
-novita_client = _client_fixture("novita")
-faseeh_client = _client_fixture("faseeh")
+# one reference-client fixture per provider: <provider>_client
+for _provider_id in PROVIDERS:
+    globals()[f"{_provider_id}_client"] = _client_fixture(_provider_id)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -8,7 +8,7 @@
 import contextlib
 import importlib
 
-from conformance.plugin import register_hypothesis_profiles
+from conformance.profiles import register_hypothesis_profiles
 
 register_hypothesis_profiles()
 

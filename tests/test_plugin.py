@@ -128,11 +128,11 @@ def test_live_url_audio_without_a_public_address_skips_naming_the_variable(
     result.stdout.fnmatch_lines(["*live novita: audio_url takes an audio URL*VOICE_CONFORMANCE_AUDIO_BASE*"])
 
 
-def test_the_plugins_provider_list_is_the_specs() -> None:
-    """The plugin names providers without importing the spec (it must load cheaply): keep them in step."""
-    from conformance import plugin, spec
+def test_the_targets_provider_list_is_the_specs() -> None:
+    """Targets name providers without importing the spec (the plugin must load cheaply): keep them in step."""
+    from conformance import spec, target
 
-    assert tuple(spec.providers()) == plugin.PROVIDERS
+    assert tuple(spec.providers()) == target.PROVIDERS
 
 
 def test_a_gateway_voice_is_verified_against_the_recording_the_user_names(

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.cli import main
-from conformance.plugin import parse_shard, shard_of
 from conformance.report.records import read_lines
+from conformance.target import parse_shard, shard_of
 
 pytest_plugins = ["pytester"]
 

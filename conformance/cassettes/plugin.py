@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
+from conformance.cassettes.recorder import RECORD_MODES
+
 ORIGIN_ENV = "VOICE_CONFORMANCE_CASSETTE_ORIGIN"
-SECRETS_ENV = "VOICE_CONFORMANCE_SECRETS"  # more values to scrub, comma-separated (kept off command lines)
 REWRITE_ENV = "VOICE_CONFORMANCE_REWRITE_HOSTS"  # loopback bases whose URLs become the providers' own
 
 
@@ -89,7 +89,7 @@ def pytest_configure(config: pytest.Config) -> None:
         # recording and replay must draw the same requests: derandomized hypothesis
         os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
         if "hypothesis" in __import__("sys").modules:
-            from conformance.plugin import register_hypothesis_profiles
+            from conformance.profiles import register_hypothesis_profiles
 
             register_hypothesis_profiles()
         restore = pin_hypothesis_constants()
@@ -160,9 +160,10 @@ def cassette_path(root: Path, node: pytest.Item) -> Path:
 def cassette_scrubber(pytestconfig: pytest.Config) -> Any:
     """The run's :class:`~conformance.cassettes.Scrubber` (provider keys and ``--cassette-secret`` values)."""
     from conformance.cassettes.scrub import Scrubber
-    from conformance.plugin import SIM_KEY, WRONG_KEY
+    from conformance.secrets import registered
+    from conformance.target import SIM_KEY, WRONG_KEY
 
-    from_env = [v for v in re.split(r"[,\n]", os.environ.get(SECRETS_ENV, "")) if v.strip()]
+    from_env = registered()
     return Scrubber([*pytestconfig.getoption("--cassette-secret"), *from_env, SIM_KEY, WRONG_KEY])
 
 

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 SENTINEL_KEY = "vc-recording-key-0000"  # the key the loopback recording uses (scrubbed like any key)
-KEY_VARS = ("ELEVENLABS_API_KEY", "MODELSLAB_API_KEY", "NOVITA_API_KEY", "FASEEH_API_KEY")
 #: the suite's modules and how their recordings match on replay
 MODULES: dict[str, str] = {
     "conformance.suite.test_protocol": "sequence",
@@ -76,9 +75,9 @@ class _EveryVoice(dict):  # type: ignore[type-arg]
 @contextmanager
 def loopback_simulator(seed: int = 0) -> Iterator[Any]:
     """The simulators served on a free loopback port in a thread, as the suite's url= target expects."""
-    from conformance.plugin import WRONG_KEY
     from conformance.simulators import Simulator
     from conformance.simulators.server import serve_in_thread
+    from conformance.target import WRONG_KEY
 
     sim = Simulator(seed=seed, job_polls=0)
     sim.reject_key(WRONG_KEY)
@@ -106,11 +105,12 @@ def record_suite(out: Path, *, key: str = SENTINEL_KEY, pytest_args: Sequence[st
         raise ValueError(f"record_suite: unknown suite module(s) {', '.join(unknown)}; known: {', '.join(MODULES)}")
     out = Path(out)
     from conformance import hosted
+    from conformance.secrets import key_env_vars
 
-    saved = {v: os.environ.get(v) for v in (*KEY_VARS, "HYPOTHESIS_PROFILE", hosted.PUBLIC_BASE_ENV)}
+    saved = {v: os.environ.get(v) for v in (*key_env_vars(), "HYPOTHESIS_PROFILE", hosted.PUBLIC_BASE_ENV)}
     codes: list[int] = []
     try:
-        for v in KEY_VARS:
+        for v in key_env_vars():
             os.environ[v] = key  # scrubbed from the environment: never on a command line a report records
         os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
         # the loopback simulator runs in this process and reads the kit's hosted audio directly

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from conformance.cassettes.scrub import Scrubber
 
+#: pytest-recording's record modes; ``none`` (the default) never reaches the network
 RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "body_fingerprint")
 #: ``sequence`` cassettes (generated traffic: hypothesis' later examples are not reproducible across

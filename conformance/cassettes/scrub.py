@@ -15,16 +15,9 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from conformance.secrets import MIN_SECRET, key_env_vars, secret_fields, secret_headers
+
 PLACEHOLDER = "REDACTED"
-#: request and response headers whose whole value is a secret (lower case)
-SECRET_HEADERS = frozenset({"xi-api-key", "authorization", "x-api-key", "cookie", "set-cookie",
-                            "proxy-authorization", "api-key", "x-auth-token"})
-#: JSON body fields (any depth) and query parameters holding a key (ModelsLab's ``key``)
-SECRET_FIELDS = frozenset({"key", "api_key", "apikey", "apiKey", "token", "access_token", "xi-api-key",
-                           "x-api-key", "secret"})
-#: environment variables whose values are registered automatically
-KEY_ENV_VARS = ("ELEVENLABS_API_KEY", "MODELSLAB_API_KEY", "NOVITA_API_KEY", "FASEEH_API_KEY")
-_MIN_SECRET = 4  # shorter values would scrub ordinary text
 
 
 class Scrubber:
@@ -38,13 +31,13 @@ class Scrubber:
         self.placeholder = placeholder
         self.secrets: set[str] = set()
         if from_env:
-            self.register(*(os.environ.get(v, "") for v in KEY_ENV_VARS))
+            self.register(*(os.environ.get(v, "") for v in key_env_vars()))
         self.register(*secrets)
 
     def register(self, *values: str | None) -> None:
         """Scrub these values wherever they appear from now on."""
         for v in values:
-            if v and len(v) >= _MIN_SECRET and v != self.placeholder:
+            if v and len(v) >= MIN_SECRET and v != self.placeholder:
                 self.secrets.add(v)
 
     # -- values --------------------------------------------------------------------------
@@ -63,7 +56,7 @@ class Scrubber:
         return value
 
     def header(self, name: str, value: str) -> str:
-        if name.lower() in SECRET_HEADERS:
+        if name.lower() in secret_headers():
             scheme, sep, rest = value.partition(" ")
             if sep and scheme.lower() in ("bearer", "basic", "token"):
                 self.register(rest.strip())
@@ -78,7 +71,7 @@ class Scrubber:
             return self.text(url)
         pairs = []
         for k, v in parse_qsl(parts.query, keep_blank_values=True):
-            if k in SECRET_FIELDS or k.lower() in SECRET_FIELDS:
+            if k in secret_fields() or k.lower() in secret_fields():
                 self.register(v)
                 v = self.placeholder
             pairs.append((k, self.text(v)))
@@ -89,7 +82,7 @@ class Scrubber:
         if isinstance(data, dict):
             out = {}
             for k, v in data.items():
-                if k in SECRET_FIELDS and isinstance(v, str | int) and v not in (None, ""):
+                if k in secret_fields() and isinstance(v, str | int) and v not in (None, ""):
                     self.register(str(v))
                     out[k] = self.placeholder
                 else:

@@ -13,7 +13,6 @@ PYTEST_DONT_REWRITE: wiring only, no assertions to rewrite (it may be imported b
 from __future__ import annotations
 
 import contextlib
-import os
 import platform
 import secrets as _secrets
 import shutil
@@ -23,8 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from conformance.cassettes.plugin import SECRETS_ENV
 
 SHARD_DIR = ".conformance-shards"
 SIDECAR_DIR = "conformance-audio"
@@ -133,7 +130,8 @@ class ReportSession:
                 item.stash[_PHASES] = {}
 
     def write_item(self, item: pytest.Item, phases: dict[str, pytest.TestReport]) -> None:
-        from conformance.report.records import build_record, env_secrets
+        from conformance.report.records import build_record
+        from conformance.secrets import env_secrets
 
         outcome, failure = _outcome(phases)
         fields = item.stash.get(_FIELDS, {})
@@ -144,7 +142,6 @@ class ReportSession:
 
         # provider keys, plus every value the run was told to scrub (config secrets_env, --cassette-secret)
         extra = [v for v in (item.config.getoption("cassette_secret", None) or []) if isinstance(v, str)]
-        extra += [v for v in os.environ.get(SECRETS_ENV, "").replace("\n", ",").split(",") if v.strip()]
         record = build_record(
             fields, secrets=[*env_secrets(), *extra], sidecar_dir=self.sidecar,
             nodeid=item.nodeid, outcome=outcome, run_id=self.run_id, provider=marker("provider"),

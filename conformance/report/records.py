@@ -15,6 +15,7 @@ Importing this module pulls in no audio stack: numpy and soundfile load when aud
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import io
 import json
@@ -36,28 +37,31 @@ MAX_EXCERPT = 4000  # characters kept of a request/response excerpt
 MAX_CLIP_SECONDS = 30.0  # audio kept per clip in the report
 MASK = "***"
 
-# Header names whose values are credentials, and JSON body fields that carry an API key.
-SECRET_HEADERS = ("xi-api-key", "x-api-key", "authorization", "api-key", "proxy-authorization")
-SECRET_FIELDS = ("key", "api_key", "apikey", "token", "access_token")
-
-
 # ---------------------------------------------------------------------------------------------
-# secrets
+# secrets (their names: conformance.secrets, from the spec's auth entries)
 # ---------------------------------------------------------------------------------------------
 
-_HEADER_RE = re.compile(
-    r"(?im)^([ \t>]*(?:" + "|".join(re.escape(h) for h in SECRET_HEADERS) + r")[ \t]*:[ \t]*)(\S[^\r\n]*?)[ \t]*$")
-_INLINE_HEADER_RE = re.compile(
-    r"(?i)([\"'](?:" + "|".join(re.escape(h) for h in SECRET_HEADERS) + r")[\"']\s*:\s*[\"'])([^\"']*)([\"'])")
-_JSON_FIELD_RE = re.compile(
-    r"(?i)([\"'](?:" + "|".join(re.escape(f) for f in SECRET_FIELDS) + r")[\"']\s*:\s*[\"'])([^\"']*)([\"'])")
-_QUERY_RE = re.compile(r"(?i)([?&](?:" + "|".join(re.escape(f) for f in SECRET_FIELDS) + r")=)([^&\s#\"']+)")
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], ...]:
+    from conformance.secrets import secret_fields, secret_headers
+
+    headers = "|".join(re.escape(h) for h in sorted(secret_headers()))
+    fields_ = "|".join(re.escape(f) for f in sorted(secret_fields()))
+    return (
+        re.compile(r"(?im)^([ \t>]*(?:" + headers + r")[ \t]*:[ \t]*)(\S[^\r\n]*?)[ \t]*$"),
+        re.compile(r"(?i)([\"'](?:" + headers + r")[\"']\s*:\s*[\"'])([^\"']*)([\"'])"),
+        re.compile(r"(?i)([\"'](?:" + fields_ + r")[\"']\s*:\s*[\"'])([^\"']*)([\"'])"),
+        re.compile(r"(?i)([?&](?:" + fields_ + r")=)([^&\s#\"']+)"),
+    )
 
 
 def env_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
-    """API keys present in the environment (``*_API_KEY`` variables), to be masked wherever they appear."""
-    env = os.environ if environ is None else environ
-    return [v for k, v in env.items() if k.upper().endswith(("_API_KEY", "_TOKEN")) and len(v) >= 4]
+    """API keys present in the environment, to be masked wherever they appear (see
+    :func:`conformance.secrets.env_secrets`)."""
+    from conformance.secrets import env_secrets as found
+
+    return found(environ)
 
 
 def mask_excerpt(text: Any, secrets: Iterable[str] = ()) -> str:
@@ -81,10 +85,11 @@ def mask_excerpt(text: Any, secrets: Iterable[str] = ()) -> str:
         text = str(text)
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
         text = text.replace(secret, MASK)
-    text = _HEADER_RE.sub(lambda m: m.group(1) + MASK, text)
-    text = _INLINE_HEADER_RE.sub(lambda m: m.group(1) + MASK + m.group(3), text)
-    text = _JSON_FIELD_RE.sub(lambda m: m.group(1) + MASK + m.group(3), text)
-    text = _QUERY_RE.sub(lambda m: m.group(1) + MASK, text)
+    header, inline_header, json_field, query = _patterns()
+    text = header.sub(lambda m: m.group(1) + MASK, text)
+    text = inline_header.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+    text = json_field.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+    text = query.sub(lambda m: m.group(1) + MASK, text)
     return text
 
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from conformance.target import PROVIDERS
+
 if TYPE_CHECKING:  # pragma: no cover
     from conformance.simulators import Simulator
 
@@ -57,10 +59,9 @@ def _provider_fixture(provider_id: str) -> Callable[..., Iterator[Simulator]]:
     return pytest.fixture(name=f"{provider_id}_simulator")(fixture)
 
 
-elevenlabs_simulator = _provider_fixture("elevenlabs")
-modelslab_simulator = _provider_fixture("modelslab")
-novita_simulator = _provider_fixture("novita")
-faseeh_simulator = _provider_fixture("faseeh")
+# one simulator fixture per provider: <provider>_simulator
+for _provider_id in PROVIDERS:
+    globals()[f"{_provider_id}_simulator"] = _provider_fixture(_provider_id)
 
 
 @pytest.fixture
@@ -73,12 +74,4 @@ def simulator_server(simulator_options: dict[str, Any]) -> Iterator[Any]:
         yield server
 
 
-__all__ = [
-    "elevenlabs_simulator",
-    "faseeh_simulator",
-    "modelslab_simulator",
-    "novita_simulator",
-    "simulator",
-    "simulator_options",
-    "simulator_server",
-]
+__all__ = ["simulator", "simulator_options", "simulator_server", *(f"{p}_simulator" for p in PROVIDERS)]

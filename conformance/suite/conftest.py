@@ -15,15 +15,16 @@ from typing import Any
 import pytest
 
 from conformance import hosted
-from conformance.plugin import WRONG_KEY, Target, register_hypothesis_profiles
+from conformance.profiles import register_hypothesis_profiles
 from conformance.spec import Endpoint, endpoints
 from conformance.spec.model import AudioInput
+from conformance.target import WRONG_KEY, Target
 
 register_hypothesis_profiles(default="dev")
 
 
 def selected_endpoints(config: pytest.Config) -> list[Endpoint]:
-    from conformance.plugin import selected_providers
+    from conformance.target import selected_providers
 
     chosen = selected_providers(config.getoption("--conformance-providers"))
     return [e for e in endpoints() if e.provider_id in chosen]
@@ -274,7 +275,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     Tests of providers left out by ``--conformance-providers`` (and parametrizations left empty by
     that choice) are deselected, not skipped: a skip in this suite means a live provider without its key.
     """
-    from conformance.plugin import selected_providers
+    from conformance.target import selected_providers
 
     chosen = set(selected_providers(config.getoption("--conformance-providers")))
     keep, drop = [], []
