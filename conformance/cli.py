@@ -385,8 +385,8 @@ def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ..
         args += ["-k", keyword]
     if record_mode:
         args.append(f"--record-mode={record_mode}")
-    if cassette_dir:
-        args.append(f"--cassette-dir={cassette_dir}")
+    if cassette_dir:  # a path from here, like --report
+        args.append(f"--cassette-dir={Path(cassette_dir).expanduser().absolute()}")
     if verbose:
         args += ["-rfE", "--tb=short"]
     args += list(pytest_args)

@@ -222,3 +222,16 @@ def test_run_from_an_empty_folder_writes_only_its_report(tmp_path: Path) -> None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
     assert (tmp_path / "reports" / "conformance.html").is_file()
     assert "report: reports/conformance.html" in done.stdout
+
+
+def test_a_relative_cassette_folder_is_taken_from_the_rootdir() -> None:
+    from types import SimpleNamespace
+
+    from conformance.cassettes.plugin import cassette_root
+
+    def config(given: str | None) -> SimpleNamespace:
+        return SimpleNamespace(getoption=lambda name, default=None: given, rootpath=Path("/proj"))
+
+    assert cassette_root(config("cs/mine")) == Path("/proj/cs/mine")  # type: ignore[arg-type]
+    assert cassette_root(config(None)) == Path("/proj/cassettes/suite")  # type: ignore[arg-type]
+    assert cassette_root(config("/elsewhere/cs")) == Path("/elsewhere/cs")  # type: ignore[arg-type]

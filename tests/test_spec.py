@@ -6,6 +6,7 @@ a case here fails ``test_every_rule_has_a_case``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -417,3 +418,19 @@ def test_the_voice_changers_are_the_endpoints_that_convert_speech() -> None:
     assert {e.id for e in endpoints() if e.converts_voice} == {"elevenlabs.speech_to_speech",
                                                               "modelslab.voice_to_voice"}
     assert all(any(p.type == "audio" for p in e.params) for e in endpoints() if e.converts_voice)
+
+
+def test_each_providers_voice_setup_names_a_fixture_speaker_and_documented_variables() -> None:
+    """The suite's voice per provider is spec data; the live variables are the ones the README names."""
+    from conformance.audio import corpus
+    from conformance.spec import providers
+
+    speakers = {s.id for s in corpus.speakers()}
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for p in providers().values():
+        assert p.voice.speaker in speakers, p.id
+        if p.voice.premade_voice_id:
+            for variable in p.voice.env_vars(p.id):
+                assert f"`{variable}`" in readme, variable
+    assert providers()["elevenlabs"].voice.env_vars("elevenlabs") == (
+        "VOICE_CONFORMANCE_ELEVENLABS_VOICE_ID", "VOICE_CONFORMANCE_ELEVENLABS_VOICE_REFERENCE")

@@ -141,8 +141,11 @@ def pin_hypothesis_constants() -> Any:
 
 
 def cassette_root(config: pytest.Config) -> Path:
+    """``--cassette-dir`` (a relative path is taken from the rootdir, like the report's), else
+    ``<rootdir>/cassettes/suite``."""
     given = config.getoption("--cassette-dir", None)
-    return Path(given) if given else Path(config.rootpath) / "cassettes" / "suite"
+    root = Path(given).expanduser() if given else Path("cassettes") / "suite"
+    return root if root.is_absolute() else Path(config.rootpath) / root
 
 
 def cassette_path(root: Path, node: pytest.Item) -> Path:

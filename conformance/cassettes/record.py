@@ -25,9 +25,15 @@ MODULES: dict[str, str] = {
     "conformance.suite.test_audio": "fingerprint",
     "conformance.suite.test_flows": "fingerprint",
 }
-#: voices of the recording account: the id the suite converts into on non-simulator targets, speaking
-#: like the reference speech the suite checks it against (conformance.suite.conftest.Suite.voice)
-RECORDING_VOICES = {("elevenlabs", "JBFqnCBsd6RMkjVDRZzb"): "en_slt"}
+
+
+def recording_voices() -> dict[tuple[str, str], str]:
+    """Voices of the recording account: the premade id the suite converts into on non-simulator targets,
+    speaking like the reference speech it is checked against (each provider's spec ``VoiceSetup``)."""
+    from conformance.spec import providers
+
+    return {(p.id, p.voice.premade_voice_id): p.voice.speaker for p in providers().values()
+            if p.voice.premade_voice_id}
 
 
 class _HostedUrls(dict):  # type: ignore[type-arg]
@@ -83,7 +89,7 @@ def loopback_simulator(seed: int = 0) -> Iterator[Any]:
     sim.reject_key(WRONG_KEY)
     sim.urls = _HostedUrls(sim.urls)
     sim.voices["modelslab"] = _EveryVoice(sim, "modelslab", sim.voices.get("modelslab", {}))
-    for (provider, voice_id), speaker in RECORDING_VOICES.items():
+    for (provider, voice_id), speaker in recording_voices().items():
         sim.add_voice(provider, voice_id, speaker=speaker)
     with serve_in_thread(sim) as server:
         yield server
@@ -103,7 +109,7 @@ def record_suite(out: Path, *, key: str = SENTINEL_KEY, pytest_args: Sequence[st
     unknown = [m for m in chosen if m not in MODULES]
     if unknown:
         raise ValueError(f"record_suite: unknown suite module(s) {', '.join(unknown)}; known: {', '.join(MODULES)}")
-    out = Path(out)
+    out = Path(out).absolute()  # a path from here: pytest would take a relative one from the rootdir
     from conformance import hosted
     from conformance.secrets import key_env_vars
 

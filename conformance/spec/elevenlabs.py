@@ -23,6 +23,7 @@ from conformance.spec.model import (
     Source,
     Variant,
     Violation,
+    VoiceSetup,
     When,
 )
 
@@ -206,6 +207,7 @@ SPEECH_TO_SPEECH = Endpoint(
 )
 
 PROVIDER = Provider(
+    voice=VoiceSetup(speaker="en_slt", premade_voice_id="JBFqnCBsd6RMkjVDRZzb"),  # the docs' example voice
     id="elevenlabs",
     name="ElevenLabs",
     base_url="https://api.elevenlabs.io",

@@ -1036,6 +1036,26 @@ def _check_param(p: Param, value: Any, label: str, allow_unknown: bool = False) 
 
 
 @dataclass(frozen=True)
+class VoiceSetup:
+    """How the shipped suite gets a voice to convert into, for endpoints that take a voice id.
+
+    On the simulators the voice is made from the fixture ``speaker``. On live and gateway targets a
+    provider with a ``premade_voice_id`` converts into that voice, or into the account's own voice
+    named by ``VOICE_CONFORMANCE_<PROVIDER>_VOICE_ID`` with a recording of it at
+    ``VOICE_CONFORMANCE_<PROVIDER>_VOICE_REFERENCE`` (speaker verification needs both).
+    """
+
+    speaker: str = "en_slt"
+    premade_voice_id: str | None = None
+
+    @staticmethod
+    def env_vars(provider_id: str) -> tuple[str, str]:
+        """The variables naming the account's voice and a recording of it, on live and gateway targets."""
+        base = f"VOICE_CONFORMANCE_{provider_id.upper()}_VOICE"
+        return f"{base}_ID", f"{base}_REFERENCE"
+
+
+@dataclass(frozen=True)
 class Provider:
     id: str
     name: str
@@ -1050,6 +1070,7 @@ class Provider:
     variants: tuple[Variant, ...] = ()
     facts: tuple[Fact, ...] = ()
     endpoints: tuple[Endpoint, ...] = field(default=())
+    voice: VoiceSetup = VoiceSetup()  # how the suite gets a voice to convert into
 
     def error(self, name: str) -> ErrorCase:
         """The documented error for a kit-wide meaning (``auth``, ``invalid_request``, ``rate_limit``…)."""

@@ -28,6 +28,7 @@ from conformance.spec.model import (
     Url,
     Variant,
     Violation,
+    VoiceSetup,
     When,
 )
 
@@ -257,6 +258,7 @@ FETCH = Endpoint(
 )
 
 PROVIDER = Provider(
+    voice=VoiceSetup(speaker="en_alsa"),
     id="modelslab",
     name="ModelsLab",
     base_url="https://modelslab.com",

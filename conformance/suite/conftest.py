@@ -160,33 +160,38 @@ class Suite:
     # -- voices ----------------------------------------------------------------------------
 
     def voice(self, provider_id: str) -> Voice:
-        """The voice the suite converts into (ElevenLabs, ModelsLab ``voice_id``), with reference speech.
+        """The voice the suite converts into, with reference speech (the provider's spec
+        :class:`~conformance.spec.model.VoiceSetup`).
 
-        The simulator gets a voice made from a fixture speaker. On a live or gateway target, ElevenLabs
-        converts into the account's voice ``VOICE_CONFORMANCE_ELEVENLABS_VOICE_ID``, whose speech is the
-        recording at ``VOICE_CONFORMANCE_ELEVENLABS_VOICE_REFERENCE``; without them it uses a premade
-        voice and speaker verification is skipped, saying so. (Cassettes were recorded from an account
-        whose voice speaks like the fixture speaker.)
+        The simulator gets a voice made from the setup's fixture speaker. On a live or gateway target,
+        a provider with a premade voice converts into the account's voice named by
+        ``VOICE_CONFORMANCE_<PROVIDER>_VOICE_ID``, whose speech is the recording at
+        ``VOICE_CONFORMANCE_<PROVIDER>_VOICE_REFERENCE``; without them it uses the premade voice and
+        speaker verification is skipped, saying so. (Cassettes were recorded from an account whose
+        voice speaks like the fixture speaker.)
         """
         if provider_id not in self._voices:
+            from conformance.spec import provider
             from conformance.strategies import audio_bytes
 
-            speaker = {"elevenlabs": "en_slt", "modelslab": "en_alsa"}.get(provider_id, "en_slt")
+            setup = provider(provider_id).voice
+            speaker: str | None = setup.speaker
             voice_id = f"conformance-{speaker}"
             reference = audio_bytes(8.0, "wav", 16000, speaker)
             unverifiable = None
             if self.sim is not None:
                 self.sim.add_voice(provider_id, voice_id, speaker=speaker)
-            elif provider_id == "elevenlabs":
-                voice_id = "JBFqnCBsd6RMkjVDRZzb"
+            elif setup.premade_voice_id:
+                voice_id = setup.premade_voice_id
                 if self.target.kind in ("live", "url"):
-                    vid, ref = os.environ.get(VOICE_ID_ENV), os.environ.get(VOICE_REFERENCE_ENV)
+                    id_env, reference_env = setup.env_vars(provider_id)
+                    vid, ref = os.environ.get(id_env), os.environ.get(reference_env)
                     if vid and ref:
-                        voice_id, reference, speaker = vid, _read_reference(ref), None
+                        voice_id, reference, speaker = vid, _read_reference(reference_env, ref), None
                     else:
-                        unverifiable = (f"{self.target.kind} elevenlabs: speaker verification needs a voice of "
-                                        f"the account and a recording of it: set {VOICE_ID_ENV} and "
-                                        f"{VOICE_REFERENCE_ENV}")
+                        unverifiable = (f"{self.target.kind} {provider_id}: speaker verification needs a voice "
+                                        f"of the account and a recording of it: set {id_env} and "
+                                        f"{reference_env}")
             self._voices[provider_id] = Voice(provider_id, voice_id, reference, speaker, unverifiable=unverifiable)
         return self._voices[provider_id]
 
@@ -194,16 +199,12 @@ class Suite:
         return WRONG_KEY
 
 
-VOICE_ID_ENV = "VOICE_CONFORMANCE_ELEVENLABS_VOICE_ID"
-VOICE_REFERENCE_ENV = "VOICE_CONFORMANCE_ELEVENLABS_VOICE_REFERENCE"
-
-
-def _read_reference(path: str) -> bytes:
+def _read_reference(variable: str, path: str) -> bytes:
     from pathlib import Path
 
     p = Path(path).expanduser()
     if not p.is_file():
-        raise ValueError(f"{VOICE_REFERENCE_ENV}={path!r}: no such file")
+        raise ValueError(f"{variable}={path!r}: no such file")
     return p.read_bytes()
 
 
