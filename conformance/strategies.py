@@ -222,8 +222,9 @@ def valid_value(param: Param) -> st.SearchStrategy[Any]:
         required = {f.name: valid_value(f) for f in param.fields if f.required}
         strategy = st.fixed_dictionaries(required)
     elif any(isinstance(c, JsonObjectString) for c in cs):
-        strategy = st.dictionaries(st.sampled_from(["stability", "similarity_boost", "style"]),
-                                   st.floats(0, 1, allow_nan=False), max_size=3).map(json.dumps)
+        keys = next(c for c in cs if isinstance(c, JsonObjectString)).keys or ("value",)
+        strategy = st.dictionaries(st.sampled_from(list(keys)), st.floats(0, 1, allow_nan=False),
+                                   max_size=len(keys)).map(json.dumps)
     elif any(isinstance(c, CommaList) for c in cs):
         item = next(c for c in cs if isinstance(c, CommaList)).item_pattern
         strategy = st.lists(st.from_regex(f"^{item}$", fullmatch=True).filter(lambda s: 0 < len(s) <= 12),

@@ -206,3 +206,22 @@ def test_form_fields_are_never_broken_with_an_empty_value(endpoint_id: str, name
         assert constraint.check(value) is not None or rule in ("audio_duration", "audio_format", "file_size")
 
     check()
+
+
+def test_a_json_object_string_is_drawn_from_the_keys_its_spec_names() -> None:
+    """The members of ElevenLabs' voice_settings are spec data, not the strategies' knowledge."""
+    import json
+
+    from conformance.spec.model import JsonObjectString
+
+    param = next(p for p in spec.get("elevenlabs.speech_to_speech").params if p.name == "voice_settings")
+    (constraint,) = [c for c in param.constraints if isinstance(c, JsonObjectString)]
+    assert constraint.keys == ("stability", "similarity_boost", "style")
+
+    @settings(max_examples=30, database=None)
+    @given(strategies.valid_value(param))
+    def drawn(value: str | None) -> None:
+        if value is not None:
+            assert set(json.loads(value)) <= set(constraint.keys)
+
+    drawn()

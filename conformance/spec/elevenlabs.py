@@ -176,7 +176,9 @@ SPEECH_TO_SPEECH = Endpoint(
         Param("model_id", "form", "string", SEED.at("requestBody model_id"), default="eleven_english_sts_v2",
               constraints=(OneOf(STS_MODELS, FACTS.at("model_id: speech-to-speech models")),)),
         Param("voice_settings", "form", "string", SEED.at("requestBody voice_settings"), nullable=True,
-              constraints=(JsonObjectString(SEED.at("voice_settings: needs to be sent as a JSON encoded string")),)),
+              constraints=(JsonObjectString(SEED.at("voice_settings: needs to be sent as a JSON encoded string"),
+                                           # members of the SDK's VoiceSettings model (elevenlabs-python)
+                                           keys=("stability", "similarity_boost", "style")),)),
         Param("seed", "form", "integer", SEED.at("requestBody seed"), nullable=True,
               constraints=(Range(0, 4294967295, SEED.at("seed: must be integer between 0 and 4294967295")),)),
         Param("remove_background_noise", "form", "boolean", SEED.at("requestBody remove_background_noise"),

@@ -386,9 +386,11 @@ class Base64Audio(Constraint):
 
 @dataclass(frozen=True)
 class JsonObjectString(Constraint):
-    """A string holding a JSON-encoded object (ElevenLabs ``voice_settings``)."""
+    """A string holding a JSON-encoded object (ElevenLabs ``voice_settings``); ``keys`` are member
+    names the provider knows (valid data is drawn from them; the check does not restrict them)."""
 
     source: Source
+    keys: tuple[str, ...] = ()
     key: ClassVar[str] = "json_object_string"
 
     def check(self, value: Any) -> str | None:
