@@ -4,7 +4,7 @@ The core install (clients, spec, plugin, strategies' request data) needs no audi
 measurement, the simulators' audio, speaker verification, predicted MOS, cassettes and parallel
 runs come with extras; when one is missing, the kit says which to install instead of a traceback::
 
-    >>> explain(ModuleNotFoundError("No module named 'lameenc'", name="lameenc"))
+    >>> explain(ModuleNotFoundError("No module named 'lameenc'", name="lameenc"))  # doctest: +SKIP
     "the simulators' audio needs the 'simulator' extra (module lameenc is missing): pip install 'voice-conformance[simulator]'"
 """
 
@@ -51,7 +51,11 @@ def explain(exc: BaseException) -> str | None:
     if not isinstance(exc, ModuleNotFoundError):
         return None
     top = (exc.name or "").split(".")[0]
-    if top not in MODULES:
+    if top not in MODULES or exc.name != top:  # a broken installation of a package is not a missing extra
+        return None
+    import importlib.util
+
+    if importlib.util.find_spec(top) is not None:
         return None
     extra, purpose = MODULES[top]
     return f"{purpose} needs the '{extra}' extra (module {top} is missing): {install_hint(extra)}"

@@ -267,13 +267,19 @@ for _provider_id in PROVIDERS:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
     """A missing optional extra fails a test with one line naming the extra, not a traceback."""
     report = yield
-    if call.excinfo is not None and report.failed:
+    if call.excinfo is not None and report.failed and _raised_by_the_kit(call.excinfo):
         from conformance.extras import explain
 
         message = explain(call.excinfo.value)
         if message is not None:
             report.longrepr = message
     return report
+
+
+def _raised_by_the_kit(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:
+    """The exception came through the kit's own code (a user's own failing import keeps its traceback)."""
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    return any(str(entry.path).startswith(package) for entry in excinfo.traceback)
 
 
 @pytest.fixture
@@ -294,9 +300,8 @@ def expect_audio(request: pytest.FixtureRequest, conformance_record: Callable[..
     yield expect
     if made and request.config.pluginmanager.get_plugin("conformance-report-session") is not None:
         for i, expectation in enumerate(made):
-            role = "output" if i == 0 else f"output {i + 1}"
-            prefix = "" if len(made) == 1 else f"{role}: "
-            conformance_record(
-                audio={role: expectation.audio_for_report()},
+            prefix = "" if len(made) == 1 else f"output {i + 1}: "
+            conformance_record.defaults(  # type: ignore[attr-defined]  (what the test recorded itself is kept)
+                audio={"output": expectation.audio_for_report()},
                 measured={prefix + c.name: c.measured for c in expectation.checks},
                 expected={prefix + c.name: c.expected for c in expectation.checks})

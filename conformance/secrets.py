@@ -47,8 +47,8 @@ def secret_headers() -> frozenset[str]:
 def secret_fields() -> frozenset[str]:
     """JSON body fields and query parameters that hold a credential: every provider's key field, its
     key headers written as fields (``"xi-api-key": ...`` in a dict), and the generic names."""
-    return frozenset({*GENERIC_FIELDS, *(a.name for a in _auths()), *(a.name.lower() for a in _auths())}
-                     - {"authorization"})
+    named = [a.name for a in _auths() if a.scheme != "bearer"]  # a bearer header is not written as a field
+    return frozenset({*GENERIC_FIELDS, *named, *(n.lower() for n in named)})
 
 
 @cache

@@ -253,6 +253,20 @@ def test_precedence_warns(mock: respx.MockRouter, sleeps: Sleeps) -> None:
             "Say it.", init_audio="https://files.example/a.wav", voice_id="madison")
 
 
+def test_precedence_notices_can_go_to_a_callable_instead_of_a_warning(mock: respx.MockRouter,
+                                                                      sleeps: Sleeps) -> None:
+    """The suite notes them in its report: under -W error a warning would fail a valid request."""
+    import warnings
+
+    mock.post(f"{ML}/text_to_audio").respond(200, json={"status": "success", "id": 1, "output": ["u"]})
+    notices: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ModelsLabClient(api_key=KEY, sleep=sleeps, on_notice=notices.append).text_to_audio(
+            "Say it.", init_audio="https://files.example/a.wav", voice_id="madison")
+    assert len(notices) == 1 and "init_audio takes precedence" in notices[0]
+
+
 @pytest.mark.parametrize("provider_id", list(CLIENTS))
 def test_method_keywords_are_the_documented_names(provider_id: str) -> None:
     sync_cls, async_cls = CLIENTS[provider_id]

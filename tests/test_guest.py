@@ -178,26 +178,60 @@ def test_every_module_of_the_extras_table_belongs_to_the_extra_it_names() -> Non
             assert not missing, (extra, missing)
 
 
-def test_a_missing_module_is_explained_in_one_line_naming_the_extra() -> None:
+def test_a_missing_module_is_explained_in_one_line_naming_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in ("lameenc", "vcr") else real(name, *a))
     line = extras.explain(ModuleNotFoundError("No module named 'lameenc'", name="lameenc"))
     assert line == ("the simulators' audio needs the 'simulator' extra (module lameenc is missing): "
                     "pip install 'voice-conformance[simulator]'")
-    assert extras.explain(ModuleNotFoundError("No module named 'vcr.stubs'", name="vcr.stubs")).endswith(
+    assert extras.explain(ModuleNotFoundError("No module named 'vcr'", name="vcr")).endswith(
         "pip install 'voice-conformance[cassettes]'")
+    # not a missing extra: an unknown module, a broken package's submodule, a module that is installed
     assert extras.explain(ModuleNotFoundError("No module named 'nope'", name="nope")) is None
+    assert extras.explain(ModuleNotFoundError("No module named 'vcr.stubs'", name="vcr.stubs")) is None
+    assert extras.explain(ModuleNotFoundError("No module named 'numpy'", name="numpy")) is None
     assert extras.explain(ValueError("x")) is None
 
 
 def test_a_test_that_hits_a_missing_extra_fails_with_that_one_line(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_x='''
+        from conformance import extras
+
+        extras.MODULES["voice_conformance_absent_module"] = ("speaker", "speaker verification")
+
         def test_needs_speaker():
-            raise ModuleNotFoundError("No module named 'resemblyzer'", name="resemblyzer")
+            extras.require("voice_conformance_absent_module")  # as the kit's audio code does
+
+        def test_users_own_import():
+            import voice_conformance_absent_module  # the user's own code: its traceback stays
     ''')
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(failed=2)
     out = result.stdout.str()
     assert "speaker verification needs the 'speaker' extra" in out
-    assert "raise ModuleNotFoundError" not in out  # no traceback
+    assert "pip install 'voice-conformance[speaker]'" in out
+    assert "extras.require(" not in out  # no traceback for the kit's one line
+    assert "import voice_conformance_absent_module  # the user's own code" in out  # the user's is kept
+
+
+def test_the_kits_fixtures_keep_what_the_test_recorded_itself(pytester: pytest.Pytester) -> None:
+    _project(pytester)
+    test = pytester.path / "tests" / "test_voice.py"
+    test.write_text(test.read_text().replace(
+        "def test_my_voice_changer(elevenlabs_simulator, expect_audio):",
+        "import pytest\n\n\n@pytest.mark.endpoint(\"mine.changer\")\n"
+        "def test_my_voice_changer(elevenlabs_simulator, expect_audio, conformance_record):\n"
+        "    conformance_record(audio={\"output\": audio_bytes(1.0, \"wav\", 16000)}, measured={\"format\": \"mine\"})"))
+    _run(pytester, "--conformance-report=out/r.html").assert_outcomes(passed=1)
+    lines = [json.loads(x) for x in (pytester.path / "out" / "r.jsonl").read_text().splitlines()]
+    (rec,) = [x for x in lines if x["kind"] == "result"]
+    assert rec["endpoint"] == "mine.changer" and rec["provider"] == "elevenlabs"
+    assert rec["measured"]["format"] == "mine" and rec["measured"]["sample_rate"] == 44100
+    assert rec["audio"]["output"]["duration"] == pytest.approx(1.0, abs=0.05)
+    assert rec["audio"]["output 2"]["duration"] == pytest.approx(3.0, abs=0.3)
 
 
 def test_run_without_the_simulator_extra_says_which_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -52,7 +52,8 @@ def test_the_readme_starts_with_the_two_commands_and_ci_runs_the_second() -> Non
 
 def _checkout(work: Path) -> Path:
     """A scratch folder laid out like the repository."""
-    for name in (".venv", "scripts", "examples", "benchmarks", "conformance"):
+    # pyproject.toml too: the suite then runs under the kit's own pytest settings (warnings are errors)
+    for name in (".venv", "scripts", "examples", "benchmarks", "conformance", "pyproject.toml"):
         (work / name).symlink_to(ROOT / name)
     shutil.copytree(ROOT / "cassettes", work / "cassettes")
     return work

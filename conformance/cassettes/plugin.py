@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,6 +58,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "default when the run replays or records cassettes)")
 
 
+def _target_kind(config: pytest.Config) -> str:
+    target = str(config.getoption("--conformance-target", "simulator") or "")
+    return "url" if target.startswith("url=") else target
+
+
+def _load_profiles() -> None:
+    if "hypothesis" in sys.modules:
+        from conformance.profiles import register_hypothesis_profiles
+
+        register_hypothesis_profiles()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Tests collected after configuration (a user's own, with cassettes) get the derandomized profile
+    too: hypothesis is usually first imported by them."""
+    if cassettes_active(session.config, _target_kind(session.config)):
+        _load_profiles()
+
+
 def parse_age(value: str) -> float:
     """``"30d"`` → seconds (units s, m, h, d, w)."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", value or "")
@@ -83,15 +103,10 @@ def pytest_configure(config: pytest.Config) -> None:
             parse_age(age)
         except ValueError as exc:
             raise pytest.UsageError(str(exc)) from None
-    target = str(config.getoption("--conformance-target", "simulator") or "")
-    kind = "url" if target.startswith("url=") else target
-    if cassettes_active(config, kind):
+    if cassettes_active(config, _target_kind(config)):
         # recording and replay must draw the same requests: derandomized hypothesis
         os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
-        if "hypothesis" in __import__("sys").modules:
-            from conformance.profiles import register_hypothesis_profiles
-
-            register_hypothesis_profiles()
+        _load_profiles()
         restore = pin_hypothesis_constants()
         if restore is not None:
             config.add_cleanup(restore)

@@ -252,6 +252,27 @@ def conformance_record(request: pytest.FixtureRequest) -> Callable[..., None]:
             else:
                 fields[key] = value
 
+    def defaults(**values: Any) -> None:
+        """Like ``record``, but never replaces what the test or its markers gave (the kit's fixtures use
+        it); an audio role already taken gets a numbered name."""
+        for key, value in values.items():
+            if key in ("provider", "endpoint", "check") and request.node.get_closest_marker(key) is not None:
+                continue
+            if key == "audio" and isinstance(value, dict):
+                clips = fields.setdefault("audio", {})
+                for role, clip in value.items():
+                    name, n = role, 2
+                    while name in clips:
+                        name, n = f"{role} {n}", n + 1
+                    clips[name] = clip
+            elif key in ("measured", "expected", "latency", "extra") and isinstance(value, dict):
+                known = fields.setdefault(key, {})
+                for k, v in value.items():
+                    known.setdefault(k, v)
+            else:
+                fields.setdefault(key, value)
+
+    record.defaults = defaults  # type: ignore[attr-defined]
     return record
 
 

@@ -91,6 +91,8 @@ class Suite:
 
             # the suite measures what the provider answers: one attempt, no hidden retries
             kwargs["retry"] = RetryPolicy(max_attempts=1)
+            # a documented precedence the request leans on is noted in the report, never a warning
+            kwargs["on_notice"] = lambda notice: self.record(extra={"notices": [notice]})
             self._clients[cache_key] = self.make_client(provider_id, **kwargs)
         return self._clients[cache_key]
 
