@@ -95,7 +95,8 @@ def _target(value: str | None, cfg: Any) -> Any:
 
 def _masker(cfg: Any) -> Any:
     """Masks API keys and the configured secrets in text printed from test failures."""
-    from conformance.report.records import env_secrets, mask_excerpt
+    from conformance.report.records import mask_excerpt
+    from conformance.secrets import env_secrets
 
     secrets = [*env_secrets(), *cfg.secret_values()]
     return lambda text: mask_excerpt(text, secrets)

@@ -468,7 +468,8 @@ def _one(target: Any, endpoint: str, inputs: Inputs, sim: Any, repeat: int, secr
             row.details.update(details)
             row.output = audio
     except Exception as exc:  # a provider's failure is a result of the comparison, not a crash
-        from conformance.report.records import env_secrets, mask_excerpt
+        from conformance.report.records import mask_excerpt
+        from conformance.secrets import env_secrets
 
         row.status = "error"
         text = mask_excerpt(f"{type(exc).__name__}: {exc}", [*env_secrets(), *secrets])
@@ -548,8 +549,9 @@ def write_report(result: Comparison, dest: str | Path, *, secrets: Sequence[str]
     API keys in the environment and ``secrets`` are masked wherever they would appear."""
     import secrets as _secrets
 
-    from conformance.report.records import RecordWriter, env_secrets
+    from conformance.report.records import RecordWriter
     from conformance.report.render import render_html
+    from conformance.secrets import env_secrets
 
     secrets = [*env_secrets(), *secrets]
 

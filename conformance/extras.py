@@ -12,7 +12,7 @@ from __future__ import annotations
 
 DIST = "voice-conformance"
 
-# top-level module -> (extra, what needs it). tests/test_packaging.py holds it against the extras
+# top-level module -> (extra, what needs it). tests/test_guest.py holds it against the extras
 # declared in the distribution's metadata.
 MODULES: dict[str, tuple[str, str]] = {
     "numpy": ("audio", "audio measurement"),

@@ -56,14 +56,6 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     )
 
 
-def env_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
-    """API keys present in the environment, to be masked wherever they appear (see
-    :func:`conformance.secrets.env_secrets`)."""
-    from conformance.secrets import env_secrets as found
-
-    return found(environ)
-
-
 def mask_excerpt(text: Any, secrets: Iterable[str] = ()) -> str:
     """``text`` with credentials replaced by ``***``.
 
