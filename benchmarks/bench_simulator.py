@@ -66,7 +66,7 @@ def synthesis(seconds: float, rounds: int) -> None:
 
     from conformance.audio import corpus
     from conformance.simulators import audio, simulate
-    from conformance.spec.elevenlabs import OUTPUT_FORMATS, parse_output_format
+    from conformance.providers.elevenlabs.spec import OUTPUT_FORMATS, parse_output_format
 
     buf = io.BytesIO()
     sf.write(buf, corpus.make_clip("en_kal", seconds, 16000), 16000, format="WAV")

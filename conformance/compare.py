@@ -344,22 +344,14 @@ def _params(endpoint: str, inputs: Inputs, env: Any) -> tuple[dict[str, Any] | N
     raise CompareError(f"cannot compare {endpoint}")  # pragma: no cover - resolve_endpoints checked it
 
 
-def _no_sleep(seconds: float) -> None:
-    """Simulated time: polls against the simulator do not wait."""
-
-
 def _client(target: Any, provider: str) -> Any:
-    from conformance.clients import CLIENTS, RetryPolicy
+    from conformance.clients import RetryPolicy, make_client
 
     kwargs: dict[str, Any] = {"api_key": target.api_key(provider), "retry": RetryPolicy(max_attempts=1)}
     base = target.base_url_for(provider)
     if base:
         kwargs["base_url"] = base
-    if target.offline:
-        kwargs["sleep"] = _no_sleep
-        if provider == "modelslab":
-            kwargs["poll_interval"] = 0.0
-    return CLIENTS[provider][0](**kwargs)
+    return make_client(provider, offline=target.offline, **kwargs)
 
 
 def _fetch_audio(client: Any, result: Any) -> Any:

@@ -220,12 +220,12 @@ def parse(table: Mapping[str, Any], path: Path | None = None) -> Config:
         value = data["base_urls"]
         if not isinstance(value, dict):
             raise fail("base_urls", "expected a table of provider = \"https://…\"")
-        from conformance.target import PROVIDERS
+        from conformance.providers import names as provider_names
 
         for provider, url in _normalise(value, where + "base_urls.", p).items():
             key = f"base_urls.{provider}"
-            if provider not in PROVIDERS:
-                raise fail(key, f"unknown provider; known: {', '.join(PROVIDERS)}")
+            if provider not in provider_names():
+                raise fail(key, f"unknown provider; known: {', '.join(provider_names())}")
             if not isinstance(url, str) or not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
                 raise fail(key, f"expected an http(s) base URL, got {_show(url)}")
             cfg.base_urls[provider] = url.rstrip("/")
@@ -233,7 +233,7 @@ def parse(table: Mapping[str, Any], path: Path | None = None) -> Config:
 
 
 def _providers(value: Any, fail: Any) -> tuple[str, ...]:
-    from conformance.target import PROVIDERS
+    from conformance.providers import names as provider_names
 
     if isinstance(value, str):
         items = [v.strip() for v in value.split(",")]
@@ -244,9 +244,9 @@ def _providers(value: Any, fail: Any) -> tuple[str, ...]:
     items = [v for v in items if v]
     if not items:
         raise fail("providers", "is empty; leave the key out to check every provider")
-    unknown = [v for v in items if v not in PROVIDERS]
+    unknown = [v for v in items if v not in provider_names()]
     if unknown:
-        raise fail("providers", f"unknown provider {unknown[0]!r}; known: {', '.join(PROVIDERS)}")
+        raise fail("providers", f"unknown provider {unknown[0]!r}; known: {', '.join(provider_names())}")
     return tuple(dict.fromkeys(items))
 
 

@@ -8,15 +8,14 @@ PYTEST_DONT_REWRITE: wiring only, no assertions to rewrite (it may be imported b
 
 from __future__ import annotations
 
-import inspect
 import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from conformance.providers import names as provider_names
 from conformance.target import (
-    PROVIDERS,
     WRONG_KEY,
     Target,
     parse_shard,
@@ -32,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 pytest_plugins = ["conformance.report.plugin", "conformance.cassettes.plugin", "conformance.simulators.fixtures"]
 
 MARKERS = {
-    "provider(id)": f"the provider a test talks to ({', '.join(PROVIDERS)})",
+    "provider(id)": f"the provider a test talks to ({', '.join(provider_names())})",
     "endpoint(id)": "the endpoint a test checks: <provider>.<endpoint>, as `voice-conformance spec` lists them",
     "check(name)": "the conformance check, e.g. negative_data_rejection",
     "live": "talks to a live provider: needs its API key in the environment",
@@ -47,12 +46,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "environment) or url=BASE (a gateway); default: the configuration file's, else simulator")
     group.addoption("--conformance-providers", default=None, metavar="IDS",
                     help="comma-separated providers to check (default: the configuration file's, else all): "
-                         + ",".join(PROVIDERS))
+                         + ",".join(provider_names()))
     group.addoption("--conformance-seed", type=int, default=None, metavar="N",
                     help="seed of the simulators' audio and ids (default: the configuration file's, else 0)")
     group.addoption("--conformance-inject", action="append", default=[], metavar="FAULT[@ENDPOINT]",
                     help="inject a simulator fault for the whole run, e.g. wrong_sample_rate or "
-                         "server_error@novita.minimax_voice_cloning (repeatable)")
+                         "server_error@<provider>.<endpoint> (repeatable)")
     group.addoption("--conformance-threshold", action="append", default=[], metavar="NAME=VALUE",
                     help="override an audio check threshold, e.g. mos_floor=2.5 (repeatable; beats the "
                          "configuration file and VOICE_CONFORMANCE_<NAME> variables)")
@@ -212,34 +211,25 @@ def conformance_simulator(conformance_target: Target) -> Iterator[Any]:
         yield sim
 
 
-def _no_sleep(seconds: float) -> None:
-    """Simulated time: retries and polls against the simulator do not wait for real."""
-
-
 @pytest.fixture(scope="session")
 def conformance_client(conformance_target: Target, conformance_simulator: Any) -> Iterator[Callable[..., SyncClient]]:
-    """A factory of reference clients bound to the current target: ``conformance_client("novita")``.
+    """A factory of reference clients bound to the current target: ``conformance_client(provider_id)``.
 
     Keyword arguments go to the client (``api_key=``, ``validate=``, ``retry=``…).
     """
-    from conformance.clients import CLIENTS
+    from conformance.clients import make_client
 
     made: list[Any] = []
 
     def make(provider_id: str, **kwargs: Any) -> SyncClient:
-        if provider_id not in CLIENTS:
-            raise ValueError(f"unknown provider {provider_id!r}; known: {', '.join(CLIENTS)}")
+        if provider_id not in provider_names():
+            raise ValueError(f"unknown provider {provider_id!r}; known: {', '.join(provider_names())}")
         conformance_target.skip_without_key(provider_id)
         kwargs.setdefault("api_key", conformance_target.api_key(provider_id))
         base_url = conformance_target.base_url_for(provider_id)
         if base_url:
             kwargs.setdefault("base_url", base_url)
-        cls = CLIENTS[provider_id][0]
-        if conformance_target.offline:
-            kwargs.setdefault("sleep", _no_sleep)
-            if "poll_interval" in inspect.signature(cls).parameters:  # a client that polls queued jobs
-                kwargs.setdefault("poll_interval", 0.0)
-        client = cls(**kwargs)
+        client = make_client(provider_id, offline=conformance_target.offline, **kwargs)
         made.append(client)
         return client
 
@@ -259,7 +249,7 @@ def _client_fixture(provider_id: str) -> Any:
 
 
 # one reference-client fixture per provider: <provider>_client
-for _provider_id in PROVIDERS:
+for _provider_id in provider_names():
     globals()[f"{_provider_id}_client"] = _client_fixture(_provider_id)
 
 

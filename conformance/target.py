@@ -16,7 +16,8 @@ import os
 import re
 from dataclasses import dataclass, field
 
-PROVIDERS = ("elevenlabs", "modelslab", "novita", "faseeh")
+from conformance.providers import names as provider_names
+
 TARGET_KINDS = ("simulator", "cassette", "live", "url=BASE")
 SIM_KEY = "conformance-simulator-key"
 WRONG_KEY = "conformance-wrong-key"
@@ -51,7 +52,7 @@ class Target:
 
     kind: str  # simulator | cassette | live | url
     base_url: str | None = None
-    providers: tuple[str, ...] = PROVIDERS
+    providers: tuple[str, ...] = field(default_factory=provider_names)
     seed: int = 0
     faults: list[str] = field(default_factory=list)
     base_urls: dict[str, str] = field(default_factory=dict)  # live: per-provider hosts (configuration file)
@@ -105,11 +106,12 @@ def parse_target(value: str) -> Target:
 
 
 def selected_providers(value: str | None) -> tuple[str, ...]:
+    known = provider_names()
     if not value:
-        return PROVIDERS
+        return known
     chosen = tuple(p.strip() for p in value.split(",") if p.strip())
-    unknown = [p for p in chosen if p not in PROVIDERS]
+    unknown = [p for p in chosen if p not in known]
     if unknown:
         raise ValueError(f"--conformance-providers: unknown provider(s) {', '.join(unknown)}; "
-                         f"known: {', '.join(PROVIDERS)}")
+                         f"known: {', '.join(known)}")
     return chosen

@@ -399,7 +399,7 @@ def test_error_bodies_render_in_each_providers_shape() -> None:
 
 
 def test_output_formats_parse_into_codec_rate_bitrate() -> None:
-    from conformance.spec.elevenlabs import OUTPUT_FORMATS, parse_output_format
+    from conformance.providers.elevenlabs.spec import OUTPUT_FORMATS, parse_output_format
 
     assert len(OUTPUT_FORMATS) == 28
     f = parse_output_format("mp3_22050_32")

@@ -236,13 +236,10 @@ def call_params(example: Example) -> dict[str, Any]:
 
 def make_client(example: Example, key: str, http_client: Any) -> Any:
     """The reference client the example is sent and replayed with: one attempt, no waiting."""
-    from conformance.clients import CLIENTS, RetryPolicy
+    from conformance.clients import RetryPolicy, make_client
 
-    kwargs: dict[str, Any] = {"api_key": key, "http_client": http_client, "retry": RetryPolicy(max_attempts=1),
-                              "sleep": lambda s: None}
-    if example.provider == "modelslab":
-        kwargs["poll_interval"] = 0.0
-    return CLIENTS[example.provider][0](**kwargs)
+    return make_client(example.provider, offline=True, api_key=key, http_client=http_client,
+                       retry=RetryPolicy(max_attempts=1))
 
 
 def send(example: Example, client: Any) -> Any:

@@ -105,6 +105,8 @@ class ClientCore:
 
     provider_id: ClassVar[str]
     _default_timeout: ClassVar[float] = 120.0
+    # keyword arguments for a target that answers at once (simulator, cassettes): no real waiting
+    offline_options: ClassVar[dict[str, Any]] = {}
 
     def __init__(
         self,

@@ -222,20 +222,25 @@ def _canonical(value: Any) -> bytes:
 # provider simulators: one class per provider, registered by provider id
 # --------------------------------------------------------------------------------------------
 
-SIMULATORS: dict[str, type[ProviderSimulator]] = {}
+def simulator_class(provider_id: str) -> type[ProviderSimulator]:
+    """The provider package's ``simulator.SIMULATOR`` (a KeyError names the known providers)."""
+    from conformance import providers as packages
+
+    packages.package(provider_id)  # KeyError for an unknown provider
+    cls = packages.part(provider_id, "simulator", "SIMULATOR")
+    if not (isinstance(cls, type) and issubclass(cls, ProviderSimulator) and cls.provider_id == provider_id):
+        raise packages.ProviderLoadError(f"provider {provider_id!r}: simulator.SIMULATOR must be a ProviderSimulator "
+                                         f"subclass with provider_id {provider_id!r}")
+    return cls
 
 
 class ProviderSimulator:
     """Answers one provider's endpoints. Subclasses set ``provider_id`` and define one method per
-    endpoint name (``def speech_to_speech(self, ctx) -> SimResponse``)."""
+    endpoint name (``def voice_clone(self, ctx) -> SimResponse``); the provider package's
+    ``simulator.SIMULATOR`` names the subclass."""
 
     provider_id: ClassVar[str] = ""
     catalogue: ClassVar[Mapping[str, str]] = {}  # built-in voice id -> fixture speaker id
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.provider_id:
-            SIMULATORS[cls.provider_id] = cls
 
     def __init__(self, sim: Simulator):
         self.sim = sim
@@ -294,14 +299,8 @@ class Simulator:
                  unknown_urls: Literal["speaker", "error"] = "speaker",
                  webhook_client: httpx.Client | None = None, files_base: str = FILES_BASE,
                  fetch_urls: bool = False):
-        from conformance.simulators.providers import load_all
-
-        load_all()
-
         ids = list(providers) or list(all_providers())
-        for pid in ids:
-            if pid not in SIMULATORS:
-                raise KeyError(f"no simulator for provider {pid!r}; simulated: {', '.join(SIMULATORS)}")
+        classes = {pid: simulator_class(pid) for pid in ids}
         self.seed = seed
         self.http200_errors = http200_errors
         self.job_polls = job_polls
@@ -310,7 +309,7 @@ class Simulator:
         self.fetch_urls = fetch_urls
         self.files_base = files_base.rstrip("/")
         self.webhook_client = webhook_client
-        self.providers: dict[str, ProviderSimulator] = {pid: SIMULATORS[pid](self) for pid in ids}
+        self.providers: dict[str, ProviderSimulator] = {pid: cls(self) for pid, cls in classes.items()}
         self._keys: dict[str, set[str]] | None = self._key_sets(keys)
         self._rejected: set[str] = set()
         self.faults: list[Fault] = []

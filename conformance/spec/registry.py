@@ -1,21 +1,23 @@
-"""The registry of providers and endpoints. Adding a provider means adding its module to ``_MODULES``."""
+"""Every provider's spec and its endpoints, read from the provider packages (:mod:`conformance.providers`)."""
 
 from __future__ import annotations
 
 from functools import cache
-from importlib import import_module
 
 from conformance.spec.model import Endpoint, Provider
-
-_MODULES = ("elevenlabs", "modelslab", "novita", "faseeh")
 
 
 @cache
 def providers() -> dict[str, Provider]:
     """Every provider by id, in a stable order."""
     out: dict[str, Provider] = {}
-    for name in _MODULES:
-        p: Provider = import_module(f"conformance.spec.{name}").PROVIDER
+    from conformance import providers as packages
+
+    for name in packages.names():
+        p = packages.part(name, "spec", "PROVIDER")
+        if not isinstance(p, Provider) or p.id != name:
+            raise packages.ProviderLoadError(f"provider {name!r}: {packages.package(name)}.spec.PROVIDER must be "
+                                             f"a conformance.spec.Provider with id {name!r}")
         for e in p.endpoints:
             if e.provider_id != p.id or not e.id.startswith(p.id + "."):
                 raise RuntimeError(f"endpoint {e.id} is filed under provider {p.id}")
@@ -24,7 +26,7 @@ def providers() -> dict[str, Provider]:
 
 
 def provider(provider_id: str) -> Provider:
-    """The provider with this id (``elevenlabs``, ``modelslab``, ``novita``, ``faseeh``)."""
+    """The provider with this id (``voice-conformance spec`` lists them)."""
     try:
         return providers()[provider_id]
     except KeyError:
@@ -38,7 +40,7 @@ def endpoints(provider_id: str | None = None) -> list[Endpoint]:
 
 
 def get(endpoint_id: str) -> Endpoint:
-    """The endpoint with this id, e.g. ``get("elevenlabs.speech_to_speech")``."""
+    """The endpoint with this id, ``<provider>.<endpoint name>``."""
     for e in endpoints():
         if e.id == endpoint_id:
             return e

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from conformance import spec
+from conformance.providers.elevenlabs.spec import OUTPUT_FORMATS, parse_output_format
 from conformance.spec import Endpoint
-from conformance.spec.elevenlabs import OUTPUT_FORMATS, parse_output_format
 from conformance.suite import checks
 from conformance.suite.conftest import Outcome, Suite, assert_check
 from conformance.suite.thresholds import THRESHOLDS

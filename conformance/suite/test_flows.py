@@ -51,7 +51,7 @@ def test_modelslab_job_flow(suite: Suite) -> None:
     _needs_key(suite, "modelslab")
     import jsonschema
 
-    from conformance.spec.modelslab import WEBHOOK_FAILED_SCHEMA, WEBHOOK_SUCCESS_SCHEMA
+    from conformance.providers.modelslab.spec import WEBHOOK_FAILED_SCHEMA, WEBHOOK_SUCCESS_SCHEMA
     from conformance.strategies import audio_input
 
     v2v, fetch = spec.get("modelslab.voice_to_voice"), spec.get("modelslab.fetch")

@@ -9,15 +9,18 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from conformance import providers as packages
 from conformance.audio import probe
 from conformance.simulators import FAULTS, Simulator, audio, opus
-from conformance.simulators.core import SIMULATORS
+from conformance.simulators.core import ProviderSimulator, simulator_class
 from conformance.spec import endpoints, providers
 
 
 def test_every_spec_endpoint_has_a_handler_and_every_provider_a_simulator():
     sim = Simulator()
-    assert set(sim.providers) == set(providers()) == set(SIMULATORS)
+    assert set(sim.providers) == set(providers()) == set(packages.names())
+    for pid in packages.names():
+        assert issubclass(simulator_class(pid), ProviderSimulator) and simulator_class(pid).provider_id == pid
     for ep in endpoints():
         assert callable(getattr(sim.providers[ep.provider_id], ep.name, None)), ep.id
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from conformance import clients as c
+from conformance.providers.elevenlabs.spec import PROVIDER as ELEVENLABS
 from conformance.simulators import simulate
-from conformance.spec.elevenlabs import PROVIDER as ELEVENLABS
 from tests.simulators.conftest import speech_wav
 
 VOICE = "JBFqnCBsd6RMkjVDRZzb"

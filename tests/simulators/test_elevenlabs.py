@@ -10,10 +10,10 @@ import pytest
 import soundfile as sf
 
 from conformance.audio import probe
+from conformance.providers.elevenlabs.simulator import CATALOGUE
+from conformance.providers.elevenlabs.spec import OUTPUT_FORMATS, PROVIDER, parse_output_format
 from conformance.simulators import simulate
-from conformance.simulators.providers.elevenlabs import CATALOGUE
 from conformance.spec import get
-from conformance.spec.elevenlabs import OUTPUT_FORMATS, PROVIDER, parse_output_format
 from tests.simulators.conftest import speech_wav
 
 EP = get("elevenlabs.speech_to_speech")

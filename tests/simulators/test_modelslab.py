@@ -9,9 +9,9 @@ import jsonschema
 import pytest
 
 from conformance.audio import probe
+from conformance.providers.modelslab.spec import PROVIDER
 from conformance.simulators import simulate
 from conformance.spec import get
-from conformance.spec.modelslab import PROVIDER
 from tests.simulators.conftest import speech_wav
 
 V2V = get("modelslab.voice_to_voice")

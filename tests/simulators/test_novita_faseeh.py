@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from conformance.audio import probe
+from conformance.providers.faseeh.spec import PREVIEW_CONTENT_TYPE, PREVIEW_SAMPLE_RATE
+from conformance.providers.faseeh.spec import PROVIDER as FASEEH
+from conformance.providers.novita import spec as novita_spec
 from conformance.spec import get
-from conformance.spec import novita as novita_spec
-from conformance.spec.faseeh import PREVIEW_CONTENT_TYPE, PREVIEW_SAMPLE_RATE
-from conformance.spec.faseeh import PROVIDER as FASEEH
 from tests.simulators.conftest import speech_wav
 
 CLONE = get("novita.minimax_voice_cloning")

@@ -2,7 +2,7 @@
 
 The output keeps the input's length, pauses and intonation and carries the timbre of the fixture
 speaker behind the voice id (see :func:`conformance.simulators.audio.render_following`); it is
-really encoded as ``output_format`` says (``spec.elevenlabs.parse_output_format``).
+really encoded as ``output_format`` says (``spec.parse_output_format``).
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
+from conformance.providers.elevenlabs.spec import parse_output_format
 from conformance.simulators.core import Context, ProviderSimulator, SimError, SimResponse
 from conformance.spec import wire
-from conformance.spec.elevenlabs import parse_output_format
 
 # Premade voice ids from ElevenLabs' public voice library (the docs' examples use the first), each
 # read by a wide-band fixture speaker so every output_format up to 48 kHz carries real bandwidth.
@@ -62,3 +62,6 @@ class ElevenLabsSimulator(ProviderSimulator):
             headers["history-item-id"] = self.sim.next_id("history")[:20]
         headers = {k: v for k, v in headers.items() if k == "content-type" or k in self.provider.response_headers}
         return SimResponse(200, body, headers, chunk_size=STREAM_CHUNK)
+
+
+SIMULATOR = ElevenLabsSimulator

@@ -168,3 +168,6 @@ class ModelsLabSimulator(ProviderSimulator):
             return {"status": "failed", "id": job.id, "message": job.fail_message, "track_id": job.track_id}
         return {"status": "success", "id": job.id, "output": list(job.output),
                 "generationTime": job.generation_time, "track_id": job.track_id, "meta": job.meta}
+
+
+SIMULATOR = ModelsLabSimulator

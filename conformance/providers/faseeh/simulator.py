@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from conformance.providers.faseeh.spec import PREVIEW_CONTENT_TYPE, PREVIEW_SAMPLE_RATE
 from conformance.simulators.core import Context, ProviderSimulator, SimResponse, Voice
-from conformance.spec.faseeh import PREVIEW_CONTENT_TYPE, PREVIEW_SAMPLE_RATE
 from conformance.spec.model import AudioInput
 
 STREAM_CHUNK = 4800  # 100 ms of PCM16 at 24 kHz
@@ -57,3 +57,6 @@ class FaseehSimulator(ProviderSimulator):
         self.sim.voices[self.provider_id][voice_id] = Voice(
             self.provider_id, voice_id, reference=reference.data, meta=body, created=True)
         return ctx.json(body)
+
+
+SIMULATOR = FaseehSimulator

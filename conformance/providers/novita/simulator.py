@@ -49,3 +49,6 @@ class NovitaSimulator(ProviderSimulator):
             body["demo_audio_url"] = self.sim.host_file(mp3, f"{self.sim.next_uuid('demo')}.mp3",
                                                         content_type="audio/mpeg", provider_id=self.provider_id)
         return ctx.json(body)
+
+
+SIMULATOR = NovitaSimulator
