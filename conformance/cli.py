@@ -52,7 +52,7 @@ def main(ctx: click.Context, config_path: str | None) -> None:
     \b
     Examples:
       voice-conformance run -n 2                 # the suite on the simulators, HTML report
-      voice-conformance compare --providers novita,faseeh
+      voice-conformance compare --providers {p},{q}
       voice-conformance --config ci.toml run --shard 1/3
     """
     ctx.obj = {"config_path": config_path}
@@ -117,7 +117,7 @@ def _echo(text: str, nl: bool = True) -> None:
               help="Accept only these API keys (repeat); default: any non-empty key.")
 @click.option("--reject-key", "rejected", multiple=True, metavar="KEY", help="Answer this key with the auth error.")
 @click.option("--job-polls", default=1, show_default=True, type=click.IntRange(0),
-              help="Fetches of a queued ModelsLab job that answer `processing` before `success`.")
+              help="Fetches of a queued job that answer `processing` before `success`.")
 @click.option("--job-seconds", default=None, type=click.FloatRange(0), help="Queued jobs also finish after this long.")
 @click.option("--http200-errors", is_flag=True, help="Send errors documented as arriving with HTTP 200 that way.")
 @click.option("--fetch-urls", is_flag=True,
@@ -134,8 +134,8 @@ def serve(providers: tuple[str, ...], host: str, port: int, seed: int, keys: tup
 
     \b
     Example:
-      voice-conformance serve --providers novita --port 8750 --fetch-urls
-      voice-conformance run --target url=http://127.0.0.1:8750 --providers novita
+      voice-conformance serve --providers {p} --port 8750 --fetch-urls
+      voice-conformance run --target url=http://127.0.0.1:8750 --providers {p}
     """
     from conformance.simulators import Simulator
     from conformance.simulators.server import run
@@ -170,7 +170,7 @@ def spec_command(providers: tuple[str, ...]) -> None:
 
     \b
     Example:
-      voice-conformance spec --providers novita
+      voice-conformance spec --providers {p}
     """
     from conformance.spec.describe import describe
 
@@ -237,7 +237,7 @@ def record_command(out: str, mode: str, request_bodies: str, keyword: str | None
 
     \b
     Examples:
-      voice-conformance record --out cassettes/suite -k novita
+      voice-conformance record --out cassettes/suite -k {p}
       voice-conformance record --examples --out cassettes/examples
     """
     from pathlib import Path
@@ -309,7 +309,7 @@ def drift_command(old: str, new: str | None, spec_mode: bool, fmt: str) -> None:
 @click.option("--threshold", "thresholds", multiple=True, metavar="NAME=VALUE",
               help="Override an audio check threshold, e.g. mos_floor=2.5 (repeatable).")
 @click.option("--inject", "faults", multiple=True, metavar="FAULT[@ENDPOINT]",
-              help="Inject a simulator fault for the whole run, e.g. silent_audio@faseeh.voice_preview (repeatable).")
+              help="Inject a simulator fault for the whole run, e.g. silent_audio@PROVIDER.ENDPOINT (repeatable).")
 @click.option("--record-mode", type=click.Choice(RECORD_MODES), default=None,
               help="Record cassettes while checking a live or url= target (e.g. rewrite, for a nightly re-record).")
 @click.option("--cassette-dir", default=None, type=click.Path(file_okay=False),
@@ -330,8 +330,8 @@ def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ..
     \b
     Examples:
       voice-conformance run -n 2
-      voice-conformance run --providers novita --report out/novita.html
-      voice-conformance run --target live --providers elevenlabs -k speech_to_speech
+      voice-conformance run --providers {p} --report out/{p}.html
+      voice-conformance run --target live --providers {q} -k ENDPOINT
       voice-conformance run --shard 2/3 --report reports/shard-2/conformance.html
     """
     import importlib.util
@@ -499,7 +499,7 @@ def _check_faults(faults: tuple[str, ...], target: Any) -> None:
               help="Providers to compare (comma-separated or repeated); default: the configuration's, else all.")
 @click.option("--endpoint", "endpoints", multiple=True, metavar="ID",
               help="Compare these endpoints instead of each provider's default (repeatable), e.g. "
-                   "modelslab.voice_to_voice.")
+                   "PROVIDER.ENDPOINT.")
 @click.option("--target", default=None, metavar="TARGET",
               help="simulator, live or url=BASE; default: the configuration's, else simulator.")
 @click.option("--text", default=None, help="The text every provider speaks (default: two sentences the fixtures say).")
@@ -508,16 +508,16 @@ def _check_faults(faults: tuple[str, ...], target: Any) -> None:
 @click.option("--source", type=click.Path(dir_okay=False), default=None,
               help="WAV or MP3 of someone saying the text, for voice changers (default: fixture speaker en_kal).")
 @click.option("--reference-url", default=None, metavar="URL",
-              help="The reference audio hosted where a live provider can fetch it (Novita takes only URLs).")
+              help="The reference audio hosted where a live provider can fetch it (for endpoints that take the reference only as a URL).")
 @click.option("--voice", "voices", multiple=True, metavar="PROVIDER=VOICE_ID",
-              help="An existing voice cloned from the reference (live ElevenLabs converts into a voice id).")
+              help="An existing voice cloned from the reference (a live voice changer converts into a voice id).")
 @click.option("--repeat", type=click.IntRange(1, 20), default=1, show_default=True,
               help="Requests per endpoint (metrics averaged, latency the median).")
 @click.option("--rank-by", default="overall", show_default=True,
               type=click.Choice(["overall", "speaker_similarity", "predicted_mos", "intelligibility", "latency"]),
               help="Rank by the mean rank over every metric, or by one metric.")
 @click.option("--inject", "faults", multiple=True, metavar="FAULT[@ENDPOINT]",
-              help="Simulator only: degrade a provider, e.g. wrong_speaker@novita.minimax_voice_cloning.")
+              help="Simulator only: degrade a provider, e.g. wrong_speaker@PROVIDER.ENDPOINT.")
 @click.option("--seed", type=int, default=None, help="Seed of the simulators (default: the configuration's, else 0).")
 @click.option("-o", "--output", default=DEFAULT_COMPARE_REPORT, show_default=True, type=click.Path(dir_okay=False),
               help="The comparison report (HTML, with every output's audio); results (.jsonl) go beside it.")
@@ -536,9 +536,9 @@ def compare_command(ctx: click.Context, providers: tuple[str, ...], endpoints: t
 
     \b
     Examples:
-      voice-conformance compare --providers novita,faseeh
-      voice-conformance compare --endpoint modelslab.text_to_audio --endpoint modelslab.voice_to_voice
-      voice-conformance compare --target live --providers novita,faseeh \\
+      voice-conformance compare --providers {p},{q}
+      voice-conformance compare --endpoint PROVIDER.ENDPOINT --endpoint PROVIDER.ENDPOINT
+      voice-conformance compare --target live --providers {p},{q} \\
           --reference me.wav --reference-url https://example.com/me.wav --text "Hello there, how are you?"
     """
     import json
@@ -689,6 +689,22 @@ def bench_command(names: tuple[str, ...], folder: str | None, bench_args: str, l
             click.echo(f"  {line}")
     if any(code for _, code, _, _ in results):
         raise SystemExit(1)
+
+
+def _name_providers_in_help(group: click.Group) -> None:
+    """The help's examples name providers the registry knows (``{p}`` and ``{q}`` in the docstrings)."""
+    from conformance.providers import names
+
+    known = names()
+    p, q = known[0], known[-1] if len(known) > 1 else known[0]
+    for cmd in [group, *group.commands.values()]:
+        if cmd.help:
+            cmd.help = cmd.help.replace("{p}", p).replace("{q}", q)
+        if isinstance(cmd, click.Group) and cmd is not group:
+            _name_providers_in_help(cmd)
+
+
+_name_providers_in_help(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,7 +13,7 @@ Rows are ranked by their mean rank over those metrics (latency counts only on ``
 ``url=`` targets: on the offline targets it measures the kit, not a provider).
 
     from conformance.compare import compare, fixture_inputs
-    result = compare("simulator", ["elevenlabs", "novita"], fixture_inputs())
+    result = compare("simulator", ["<provider>", "<provider>"], fixture_inputs())
     print(result.table())
 
 The audio stack loads when the first output is measured.
@@ -35,13 +35,21 @@ from conformance import spec
 DEFAULT_TEXT = "The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background."
 REFERENCE_SPEAKER = "en_slt"  # the voice to clone
 SOURCE_SPEAKER = "en_kal"  # who says the text into the voice changers
-REFERENCE_SECONDS = 12.0  # Novita wants 10 s to 5 min; ModelsLab 4–30 s
+REFERENCE_SECONDS = 12.0  # long enough for every provider's reference-length rule (the spec's AudioDuration)
 SAMPLE_RATE = 16000
-DEFAULT_ENDPOINTS = {"elevenlabs": "elevenlabs.speech_to_speech", "modelslab": "modelslab.text_to_audio",
-                     "novita": "novita.minimax_voice_cloning", "faseeh": "faseeh.voice_preview"}
-ENDPOINTS = (*DEFAULT_ENDPOINTS.values(), "modelslab.voice_to_voice")
-VOICE_CHANGERS = tuple(e.id for e in spec.endpoints() if e.converts_voice)
-SIM_VOICE = "conformance-compare-voice"
+
+
+def comparable_endpoints(provider_id: str | None = None) -> list[str]:
+    """Endpoint ids ``compare`` can run (of one provider): each provider's scenarios name them, default first."""
+    from conformance.providers import names
+    from conformance.scenarios import scenarios
+
+    pids = [provider_id] if provider_id else list(names())
+    return [f"{pid}.{name}" for pid in pids for name in scenarios(pid).compare_endpoints]
+
+
+def _converts_voice(endpoint_id: str) -> bool:
+    return spec.get(endpoint_id).converts_voice
 
 # name: (label, higher is better)
 METRICS: dict[str, tuple[str, bool]] = {
@@ -66,7 +74,7 @@ class Inputs:
     reference_label: str = ""
     source_label: str = ""
     reference_url: str | None = None  # the same reference, hosted where a live provider can fetch it
-    voices: dict[str, str] = field(default_factory=dict)  # provider -> an existing voice id (live ElevenLabs)
+    voices: dict[str, str] = field(default_factory=dict)  # provider -> an existing voice id (a live voice changer converts into it)
 
 
 def _wav(samples: Any, sr: int) -> bytes:
@@ -109,7 +117,7 @@ def fixture_inputs(text: str | None = None, *, reference: str | Path | None = No
 
     text = (text or DEFAULT_TEXT).strip()
     if len(text.split()) < 3:
-        raise CompareError(f"--text: give at least three words (Faseeh asks for three), got {text!r}")
+        raise CompareError(f"--text: give at least three words (a provider's minimum), got {text!r}")
     if reference is not None:
         ref = _read_audio(reference, "--reference")
         ref_label = str(reference)
@@ -249,11 +257,17 @@ def rank(rows: Sequence[Row], *, by: str = "overall", latency: bool = True) -> l
 def resolve_endpoints(providers: Sequence[str], endpoints: Sequence[str] = ()) -> list[str]:
     """The endpoints to compare: those named, else each provider's default (its voice-cloning path)."""
     if endpoints:
-        bad = [e for e in endpoints if e not in ENDPOINTS]
+        known = comparable_endpoints()
+        bad = [e for e in endpoints if e not in known]
         if bad:
-            raise CompareError(f"--endpoint: cannot compare {bad[0]!r}; choose from {', '.join(ENDPOINTS)}")
+            raise CompareError(f"--endpoint: cannot compare {bad[0]!r}; choose from {', '.join(known)}")
         return list(dict.fromkeys(endpoints))
-    return [DEFAULT_ENDPOINTS[p] for p in providers]
+    out = []
+    for p in providers:
+        mine = comparable_endpoints(p)
+        if mine:
+            out.append(mine[0])
+    return out
 
 
 class _Hosting:
@@ -297,8 +311,10 @@ def _transport(target: Any, providers: Sequence[str], inputs: Inputs, faults: Se
     from conformance.simulators import simulate
 
     with simulate(*providers, seed=target.seed) as sim:
-        if "elevenlabs" in providers:
-            sim.add_voice("elevenlabs", SIM_VOICE, audio=inputs.reference)
+        from conformance.scenarios import scenarios
+
+        for pid in providers:
+            scenarios(pid).compare_setup(sim, _compare_inputs(inputs, sim))
         for spec_text in faults:
             name, _, endpoint = spec_text.partition("@")
             try:
@@ -308,40 +324,35 @@ def _transport(target: Any, providers: Sequence[str], inputs: Inputs, faults: Se
         yield sim
 
 
-def _params(endpoint: str, inputs: Inputs, env: Any) -> tuple[dict[str, Any] | None, str]:
-    """The request of ``endpoint`` for these inputs, or ``None`` and why it cannot be made.
-
-    ``env`` is the simulator, or the :class:`_Hosting` of a live or gateway target."""
-    from conformance.strategies import audio_input
+def _compare_inputs(inputs: Inputs, env: Any) -> Any:
+    """What the scenarios see of the inputs, with a way to host audio where the target can fetch it."""
+    from conformance.scenarios import CompareInputs
 
     sim = None if isinstance(env, _Hosting) else env
 
-    if endpoint in VOICE_CHANGERS and inputs.source is None:
-        return None, "a voice changer needs speech of the text: give --source FILE"
-    if endpoint == "elevenlabs.speech_to_speech":
-        voice = SIM_VOICE if sim is not None else inputs.voices.get("elevenlabs")
-        if not voice:
-            return None, ("converts into an existing voice: give --voice elevenlabs=VOICE_ID "
-                          "(a voice cloned from the reference)")
-        return {"voice_id": voice, "audio": inputs.source}, ""
-    if endpoint == "modelslab.text_to_audio":
-        return {"prompt": inputs.text, "init_audio": inputs.reference}, ""
-    if endpoint == "modelslab.voice_to_voice":
-        return {"init_audio": inputs.source, "target_audio": inputs.reference}, ""
-    if endpoint == "novita.minimax_voice_cloning":
+    def host(data: bytes) -> tuple[str | None, str]:
         if sim is not None:
-            ref = audio_input(inputs.reference, "url", "wav")
-            sim.register_url(ref.url, inputs.reference)
-        else:
-            ref = audio_input(inputs.reference, "url", "wav")
-            url, why = (inputs.reference_url, "") if inputs.reference_url else env.url(inputs.reference)
-            if url is None:
-                return None, why
-            ref.url = url
-        return {"audio_url": ref, "text": inputs.text, "model": "speech-02-hd"}, ""
-    if endpoint == "faseeh.voice_preview":
-        return {"text": inputs.text, "similarity": 0.8, "model_id": "faseeh-v1-preview", "file": inputs.reference}, ""
-    raise CompareError(f"cannot compare {endpoint}")  # pragma: no cover - resolve_endpoints checked it
+            from conformance.strategies import audio_input
+
+            url = audio_input(data, "url", "wav").url
+            sim.register_url(url, data)
+            return url, ""
+        if inputs.reference_url and data == inputs.reference:
+            return inputs.reference_url, ""
+        return env.url(data)
+
+    return CompareInputs(inputs.text, inputs.reference, inputs.source, dict(inputs.voices), sim is not None, host)
+
+
+def _params(endpoint: str, inputs: Inputs, env: Any) -> tuple[dict[str, Any] | None, str]:
+    """The request of ``endpoint`` for these inputs (its provider's scenarios make it), or ``None`` and why
+    it cannot be made. ``env`` is the simulator, or the :class:`_Hosting` of a live or gateway target."""
+    from conformance.scenarios import scenarios
+
+    if _converts_voice(endpoint) and inputs.source is None:
+        return None, "a voice changer needs speech of the text: give --source FILE"
+    ep = spec.get(endpoint)
+    return scenarios(ep.provider_id).compare_request(ep.name, _compare_inputs(inputs, env))
 
 
 def _client(target: Any, provider: str) -> Any:
@@ -355,15 +366,9 @@ def _client(target: Any, provider: str) -> Any:
 
 
 def _fetch_audio(client: Any, result: Any) -> Any:
-    url = None
-    if hasattr(result, "output"):  # a ModelsLab job
-        url = result.output[0] if result.output else None
-        if url is None:
-            raise RuntimeError(f"the job ended {getattr(result, 'status', '?')} without output")
-    elif hasattr(result, "fields"):  # a created voice: its demo audio
-        url = result.fields.get("demo_audio_url") or result.fields.get("sample_url")
-        if not url:
-            raise RuntimeError("the created voice came without demo audio")
+    from conformance.scenarios import scenarios
+
+    url = scenarios(client.provider_id).output_url(result)
     return client.download(url) if url else result
 
 
@@ -439,8 +444,8 @@ def _one(target: Any, endpoint: str, inputs: Inputs, sim: Any, repeat: int, secr
     row.request = f"{ep.method} {ep.path} {sorted(params)}"
     client = _client(target, provider)
     samples: dict[str, list[float]] = {}
-    wer = _english(inputs.text) and (endpoint not in VOICE_CHANGERS or bool(inputs.source))
-    if wer and endpoint in VOICE_CHANGERS and target.kind == "simulator":
+    wer = _english(inputs.text) and (not _converts_voice(endpoint) or bool(inputs.source))
+    if wer and _converts_voice(endpoint) and target.kind == "simulator":
         # the simulators' voice changers answer with the target speaker's own fixture speech (same
         # length, other words): intelligibility against the input's text would measure the kit
         wer = False
@@ -489,7 +494,7 @@ def records(result: Comparison, *, run_id: str, secrets: Sequence[str] = ()) -> 
     out = []
     for r in result.ranked():
         audio: dict[str, Any] = {"reference": result.inputs.reference}
-        if r.endpoint in VOICE_CHANGERS and result.inputs.source:
+        if _converts_voice(r.endpoint) and result.inputs.source:
             audio["input"] = result.inputs.source
         if r.output is not None:
             with contextlib.suppress(Exception):

@@ -8,7 +8,7 @@ already reads (``VOICE_CONFORMANCE_MOS_FLOOR``…, ``HYPOTHESIS_PROFILE``) overr
 .. code-block:: toml
 
     [tool.voice-conformance]
-    providers = ["elevenlabs", "novita"]    # default: all
+    providers = ["<provider>", "<provider>"]  # ids as `voice-conformance spec` lists them; default: all
     target = "simulator"                    # simulator | cassette | live | url=BASE
     seed = 0
     workers = 2                             # `voice-conformance run -n`
@@ -23,7 +23,7 @@ already reads (``VOICE_CONFORMANCE_MOS_FLOOR``…, ``HYPOTHESIS_PROFILE``) overr
     duration_tolerance = 0.05
 
     [tool.voice-conformance.base_urls]      # where the live target sends each provider
-    elevenlabs = "https://api.eu.residency.elevenlabs.io"
+    <provider> = "https://eu.api.example"   # e.g. a regional host
 
 In ``voice-conformance.toml`` the same keys sit at the top level (or under ``[tool.voice-conformance]``).
 Keys may be spelled with ``-`` or ``_``. An unknown key or a bad value is a :class:`ConfigError`

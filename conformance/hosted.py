@@ -1,4 +1,4 @@
-"""Audio files hosted by the kit itself, for parameters that take a URL (Novita, ModelsLab).
+"""Audio files hosted by the kit itself, for parameters that take a URL (audio the provider fetches).
 
 Strategies and tests put bytes here and get a URL on a reserved host; the simulators serve those
 URLs (and probe them for the duration and format rules). For a gateway outside the process,

@@ -35,7 +35,7 @@ MARKERS = {
     "endpoint(id)": "the endpoint a test checks: <provider>.<endpoint>, as `voice-conformance spec` lists them",
     "check(name)": "the conformance check, e.g. negative_data_rejection",
     "live": "talks to a live provider: needs its API key in the environment",
-    "endpoints(*ids)": "run a suite test only for these endpoint ids",
+    "endpoints(*ids, kind=None)": "run a suite test only for these endpoint ids (or of this kind: audio, english_text, voice_changer)",
 }
 
 

@@ -1,7 +1,7 @@
 """Hypothesis strategies read from the spec: valid requests, invalid requests, boundary values, audio.
 
 >>> from conformance import spec, strategies
->>> ep = spec.get("novita.minimax_voice_cloning")
+>>> ep = spec.get("<provider>.<endpoint>")        # doctest: +SKIP
 >>> strategies.valid_requests(ep).example()          # doctest: +SKIP
 >>> strategies.invalid_requests(ep).example().rule   # doctest: +SKIP
 'range'
@@ -417,7 +417,7 @@ def _valid_request(draw: Any, ep: Endpoint, omit: frozenset[str] = frozenset()) 
 def valid_requests(endpoint: Endpoint, *, omit: tuple[str, ...] = ()) -> st.SearchStrategy[dict[str, Any]]:
     """Requests (logical params, no API key) that satisfy every documented rule.
 
-    ``omit``: optional params never to send (e.g. ``("text",)`` on Novita's clone: no preview audio).
+    ``omit``: optional params never to send (e.g. ``("text",)``: no preview audio).
     """
     for name in omit:
         if not endpoint.has_param(name) or endpoint.param(name).required:

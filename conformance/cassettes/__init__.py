@@ -2,7 +2,7 @@
 
 vcrpy does the recording; this package makes it fit audio APIs:
 
-- :mod:`.scrub` replaces every secret (auth headers, cookies, ModelsLab's JSON ``key``, key query
+- :mod:`.scrub` replaces every secret (auth headers, cookies, keys sent in a JSON body, key query
   parameters, echoes of a key in responses, user-registered values) by :data:`PLACEHOLDER`;
 - :mod:`.store` keeps binary bodies in sidecar files named by SHA-256 beside the YAML, with the
   recording date and origin in the cassette's metadata;

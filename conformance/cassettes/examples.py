@@ -85,136 +85,27 @@ class Gap:
     why: str
 
 
-# -- sources --------------------------------------------------------------------------------
+def all_examples() -> tuple[tuple[Example, ...], tuple[Gap, ...]]:
+    """Every provider's examples and gaps (its package's optional ``examples`` module), in registry order."""
+    from conformance import providers as packages
 
-S000 = "seed 000: ModelsLab Voice to Voice, Body (docs.modelslab.com enterprise voice_to_voice)"
-S001 = "seed 001: ModelsLab Voice cloning, Body (docs.modelslab.com enterprise text_to_audio)"
-S002_REQ = "seed 002: Novita MiniMax Quick Voice Cloning, Example: Request (curl)"
-S002_RES = "seed 002: Novita MiniMax Quick Voice Cloning, Example: Response"
-S003 = ("seed 003: ElevenLabs Voice changer, SDK code examples (voice_id JBFqnCBsd6RMkjVDRZzb, "
-        "output_format mp3_44100_128, model_id eleven_multilingual_sts_v2)")
-P1_QUEUED = "PROVIDERS.md §1 ModelsLab, Responses: queued (docs-v2 VoiceResponse)"
-P1_SUCCESS = "PROVIDERS.md §1 ModelsLab, Responses: success (docs-v2 VoiceResponse)"
-P1_FETCH = "PROVIDERS.md §1 ModelsLab, fetch: POST …/enterprise/voice/fetch/{id} with body {\"key\": …}"
-P1_ERROR = ("PROVIDERS.md §1 ModelsLab, Responses: error {\"status\":\"error\",\"message\":\"…\"}; "
-            "401 \"Invalid API key\"")
-P1_ERROR200 = P1_ERROR + "; errors may arrive with HTTP 200"
-P1_429 = "PROVIDERS.md §1 ModelsLab, Responses: 429 body (docs-v2 rate-limits.mdx)"
-P3_401 = "PROVIDERS.md §3 ElevenLabs, errors: legacy 401 body"
-P4_PREVIEW = ("PROVIDERS.md §4 Faseeh, Voice preview (multipart): text, similarity, model_id, speed, file; "
-              "model ids")
-P4_500 = ("PROVIDERS.md §4 Faseeh, Errors: {\"errorCode\", \"errorMessage\"}, 500 50001 "
-          "(\"Failed to generate voice preview\"); codes shown as numbers and as strings")
+    examples: list[Example] = []
+    gaps: list[Gap] = []
+    for pid in packages.names():
+        mod = packages.module(pid, "examples", optional=True)
+        if mod is not None:
+            examples += getattr(mod, "EXAMPLES", ())
+            gaps += getattr(mod, "NO_EXAMPLE", ())
+    return tuple(examples), tuple(gaps)
 
-# -- the examples ---------------------------------------------------------------------------
 
-_V2V_AUDIO = "https://assets.modelslab.ai/generations/a9823a38-6c67-43f7-80a3-11e7eea504c0"
-_V2V_PARAMS = {"init_audio": _V2V_AUDIO, "target_audio": _V2V_AUDIO, "temp": False, "base64": False,
-               "webhook": None, "track_id": None}
-_V2V_LITERAL = {"key": "enterprise_api_key", **_V2V_PARAMS}
-_T2A_PARAMS = {
-    "prompt": "Narrative voices capable of pronouncing terminologies & acronyms in training and ai learning "
-              "materials.",
-    "init_audio": "https://assets.modelslab.ai/generations/d5b64159-b9cc-4342-996e-ebde7e7e35c0.mp3",
-    "language": "english", "webhook": None, "track_id": None,
-}
-_T2A_LITERAL = {"key": "enteprise_api_key", **_T2A_PARAMS}  # the docs' own spelling of the placeholder
-_JOB_ID = 91530826  # the docs elide ids ("id": …)
-_OUTPUT = f"https://assets.modelslab.ai/generations/{_JOB_ID}.wav"  # the host of the docs' own audio URLs
-_FUTURE = _OUTPUT
-_QUEUED = {"status": "processing", "id": _JOB_ID, "eta": 30, "message": "Your request is being processed",
-           "fetch_result": f"https://modelslab.com/api/v1/enterprise/voice/fetch/{_JOB_ID}",
-           "future_links": [_FUTURE]}
-_SUCCESS = {"status": "success", "generationTime": 7.42, "id": _JOB_ID, "output": [_OUTPUT],
-            "proxy_links": [_OUTPUT], "future_links": [_FUTURE], "meta": {}, "track_id": None}
-_JOB_FILLED = ("the docs elide the job id, URLs, generationTime and meta (\"id\": …, \"output\": "
-               "[\"https://…/x.wav\"], \"meta\": {…}): a job id, URLs of that form, 7.42 and {} stand in",)
-_ML_ERROR = {"status": "error", "message": "Invalid API key"}
-_ML_429 = {"status": "error", "message": "Rate limit exceeded. Maximum 5 queued requests allowed.", "retry_after": 30}
-
-_NOVITA_PARAMS = {
-    "audio_url": "https://example.com/voice.mp3",
-    "text": "Audio generation technology is evolving rapidly, enabling the creation of speech, music, and sound "
-            "effects from text or data inputs. It supports applications in media, accessibility, customer "
-            "service, and content creation. With improved quality and customization, these tools are "
-            "increasingly integrated into digital platforms across various industries.",
-    "model": "speech-01-hd",
-    "need_noise_reduction": True,
-    "need_volume_normalization": True,
-}
-
-_EL_PARAMS = {"voice_id": "JBFqnCBsd6RMkjVDRZzb", "output_format": "mp3_44100_128",
-              "model_id": "eleven_multilingual_sts_v2", "audio": {"fixture": ("en_slt", 1.0)}}
-_EL_401 = {"detail": {"status": "invalid_api_key", "message": "Invalid API key"}}
-
-_FASEEH_PREVIEW = {"text": "مرحبا بكم في اختبار الصوت اليوم", "similarity": 0.8, "model_id": "faseeh-v1-preview",
-                   "speed": 1.0, "file": {"fixture": ("en_alsa", 1.0)}}
-_FASEEH_FILLED = ("the docs give the preview's fields without example values: an Arabic sentence of six words, "
-                  "similarity 0.8, speed 1.0, model faseeh-v1-preview and 1 s of fixture speech stand in",)
-
-EXAMPLES: tuple[Example, ...] = (
-    Example("modelslab.voice_to_voice.queued_then_fetched", "modelslab.voice_to_voice", _V2V_PARAMS, S000,
-            (Reply(200, _QUEUED, P1_QUEUED), Reply(200, _SUCCESS, P1_SUCCESS + "; request: " + P1_FETCH)),
-            Expect("Job", {"status": "success", "id": _JOB_ID, "output": [_OUTPUT], "polls": 1}),
-            literal=_V2V_LITERAL, filled=_JOB_FILLED, then=("modelslab.fetch",)),
-    Example("modelslab.voice_to_voice.invalid_key_401", "modelslab.voice_to_voice", _V2V_PARAMS, S000,
-            (Reply(401, _ML_ERROR, P1_ERROR),), Expect("AuthError", {"status": 401, "message": "Invalid API key"}),
-            literal=_V2V_LITERAL),
-    Example("modelslab.voice_to_voice.rate_limited_429", "modelslab.voice_to_voice", _V2V_PARAMS, S000,
-            (Reply(429, _ML_429, P1_429),), Expect("RateLimited", {"status": 429, "retry_after": 30.0}),
-            literal=_V2V_LITERAL),
-    Example("modelslab.text_to_audio.success", "modelslab.text_to_audio", _T2A_PARAMS, S001,
-            (Reply(200, _SUCCESS, P1_SUCCESS),),
-            Expect("Job", {"status": "success", "id": _JOB_ID, "output": [_OUTPUT], "polls": 0}),
-            literal=_T2A_LITERAL, filled=_JOB_FILLED),
-    Example("modelslab.text_to_audio.invalid_key_http200", "modelslab.text_to_audio", _T2A_PARAMS, S001,
-            (Reply(200, _ML_ERROR, P1_ERROR200),),
-            Expect("AuthError", {"status": 200, "message": "Invalid API key"}), literal=_T2A_LITERAL),
-    Example("novita.minimax_voice_cloning.success", "novita.minimax_voice_cloning", _NOVITA_PARAMS, S002_REQ,
-            (Reply(200, {"demo_audio_url": "https://demo.com/audio.mp3", "voice_id": "xxxxxxx"}, S002_RES),),
-            Expect("VoiceResult", {"voice_id": "xxxxxxx", "demo_audio_url": "https://demo.com/audio.mp3"}),
-            literal=_NOVITA_PARAMS, validate=False,
-            note="the docs' example request uses model speech-01-hd, which is not among the options the same "
-                 "page lists (the spec follows the list and keeps speech-01-hd as a documented variant): the "
-                 "reference client refuses the request when it validates, so the example is sent unvalidated"),
-    Example("elevenlabs.speech_to_speech.invalid_api_key_401", "elevenlabs.speech_to_speech", _EL_PARAMS, S003,
-            (Reply(401, _EL_401, P3_401),),
-            Expect("AuthError", {"status": 401, "code": "invalid_api_key", "message": "Invalid API key"}),
-            filled=("the docs' examples upload a placeholder file (\"example_audio\", <file1> with no bytes): "
-                    "1 s of fixture speech stands in",)),
-    Example("faseeh.voice_preview.server_error_500", "faseeh.voice_preview", _FASEEH_PREVIEW, P4_PREVIEW,
-            (Reply(500, {"errorCode": 50001, "errorMessage": "Failed to generate voice preview"}, P4_500),),
-            Expect("ProviderError", {"status": 500, "code": 50001, "message": "Failed to generate voice preview"}),
-            filled=_FASEEH_FILLED),
-    Example("faseeh.voice_preview.server_error_500_string_code", "faseeh.voice_preview", _FASEEH_PREVIEW,
-            P4_PREVIEW,
-            (Reply(500, {"errorCode": "50001", "errorMessage": "Failed to generate voice preview"}, P4_500),),
-            Expect("ProviderError", {"status": 500, "code": "50001", "message": "Failed to generate voice preview"}),
-            filled=_FASEEH_FILLED),
-)
-
-NO_EXAMPLE: tuple[Gap, ...] = (
-    Gap("elevenlabs.speech_to_speech", "200 audio", "the OpenAPI gives the body as binary audio; no example bytes"),
-    Gap("elevenlabs.speech_to_speech", "422", "the OpenAPI gives the HTTPValidationError schema, no example values"),
-    Gap("elevenlabs.speech_to_speech", "404 voice_not_found, 429 rate_limit_exceeded / concurrent_limit_exceeded",
-        "the codes are documented, the bodies' messages are not"),
-    Gap("modelslab.voice_to_voice, modelslab.text_to_audio", "400, 402, 403, 500, 503",
-        "the statuses are documented (credits, plan…), the message texts are not"),
-    Gap("modelslab.fetch", "failed or error job", "the fetch page shows only the request body; the failure "
-        "payload documented is the webhook's"),
-    Gap("modelslab", "webhook payloads (success, failed)", "calls the provider makes to the user's URL, not "
-        "exchanges a client replays; the suite checks them against the spec's webhook schemas"),
-    Gap("modelslab", "legacy \"messege\" spelling", "documented for some legacy endpoints without an example body"),
-    Gap("novita.minimax_voice_cloning", "400, 403, 429, 500 error codes",
-        "the error-code table lists codes; the JSON shape of Novita's error body is not published"),
-    Gap("novita.minimax_voice_cloning", "MiniMax base_resp errors", "documented for MiniMax's own API "
-        "(api.minimax.io/v1/voice_clone), not as answers of Novita's endpoint"),
-    Gap("faseeh.voice_preview", "200 audio", "a raw PCM16 stream; no example bytes"),
-    Gap("faseeh.voice_preview, faseeh.voice_clone", "40001, 40101, 40201, 40301, 42901",
-        "the codes and what they mean are documented, the errorMessage texts are not"),
-    Gap("faseeh.voice_clone", "request and 200 body", "seed 004 gives tables of fields and types, no example "
-        "values"),
-)
+def __getattr__(name: str) -> Any:
+    """``EXAMPLES`` and ``NO_EXAMPLE``: every provider's, read when first asked for."""
+    if name == "EXAMPLES":
+        return all_examples()[0]
+    if name == "NO_EXAMPLE":
+        return all_examples()[1]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- building ---------------------------------------------------------------------------------
@@ -287,7 +178,7 @@ def check_literal(example: Example, body: bytes, key: str) -> None:
 
 
 def build(out: str | Path = "cassettes/examples", *, key: str = DEFAULT_KEY,
-          examples: Sequence[Example] = EXAMPLES) -> list[Path]:
+          examples: Sequence[Example] | None = None) -> list[Path]:
     """Write one cassette per example under ``out/<provider>/`` and the index; returns the cassettes."""
     import httpx
 
@@ -295,6 +186,9 @@ def build(out: str | Path = "cassettes/examples", *, key: str = DEFAULT_KEY,
     from conformance.cassettes.scrub import Scrubber
 
     out = Path(out)
+    everything = examples is None
+    if examples is None:
+        examples = all_examples()[0]
     written = []
     for ex in examples:
         path = ex.path(out)
@@ -314,16 +208,21 @@ def build(out: str | Path = "cassettes/examples", *, key: str = DEFAULT_KEY,
                              f"{len(ex.replies)} documented response(s); it ended with {got!r}")
         check_literal(ex, stand_in.sent[0].content, key)
         written.append(path)
-    write_index(out, examples)
+    write_index(out, None if everything else examples)
     from conformance.cassettes.store import prune_sidecars
 
     prune_sidecars(out)
     return written
 
 
-def write_index(out: Path, examples: Sequence[Example] = EXAMPLES, gaps: Sequence[Gap] = NO_EXAMPLE) -> Path:
+def write_index(out: Path, examples: Sequence[Example] | None = None, gaps: Sequence[Gap] | None = None) -> Path:
     """``INDEX.md``: every example cassette with its sources, and what the docs give no example of."""
     from conformance.spec import endpoints
+
+    if examples is None or gaps is None:
+        found, missing = all_examples()
+        examples = found if examples is None else examples
+        gaps = missing if gaps is None else gaps
 
     lines = ["# Cassettes from the providers' published examples", "",
              "Built by `python -m conformance.cassettes.examples` (origin `provider-example`). Each cassette is",

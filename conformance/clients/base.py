@@ -187,7 +187,7 @@ class ClientCore:
                 if audio.data is not None:
                     probe_into(audio, raw_pcm_rule(ep, key, params))
                 holder[key] = audio
-        # ModelsLab-style endpoints take local audio as base64: say so on the wire
+        # endpoints that take local audio as base64: say so on the wire
         if ep.has_param("base64") and "base64" not in params and any(
             isinstance(v, AudioInput) and v.kind in ("path", "bytes") for v in params.values()
         ):
@@ -254,7 +254,7 @@ class ClientCore:
             yield Sleep(delay)
 
     def _is_soft_rate_limit(self, status: int, body: Any) -> bool:
-        """A rate limit sent with HTTP 200 (ModelsLab's queue limit)."""
+        """A rate limit sent with HTTP 200 (a queue-limit body; a provider client says how it looks)."""
         return False
 
     def _transport_error(self, exc: httpx.TransportError, endpoint_id: str | None, attempts: int) -> Exception:
@@ -422,7 +422,7 @@ class ClientCore:
                            timing=self._timing(got))
 
     def _download_flow(self, url: str) -> Flow[AudioResult]:
-        """GET an output URL (ModelsLab outputs, Novita demo audio) as an :class:`AudioResult`."""
+        """GET an output URL (a queued job's output, a cloned voice's demo audio) as an :class:`AudioResult`."""
         got = yield from self._send(None, httpx.Request("GET", url))
         status = got.response.status_code
         if status != 200:

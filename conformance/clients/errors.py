@@ -48,7 +48,7 @@ class ProviderError(ClientError):
 
 
 class AuthError(ProviderError):
-    """Missing or wrong API key (401/403, or ModelsLab's 200 with "Invalid API key")."""
+    """Missing or wrong API key (401/403, or an HTTP 200 error body saying so)."""
 
 
 class NotFound(ProviderError):
@@ -64,7 +64,7 @@ class ProviderValidationError(ProviderError):
 
 
 class RateLimited(ProviderError):
-    """429 (or ModelsLab's queue-limit body). ``retry_after`` in seconds, when the provider said."""
+    """429 (or a queue-limit body sent with HTTP 200). ``retry_after`` in seconds, when the provider said."""
 
     def __init__(self, *args: Any, retry_after: float | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -94,7 +94,7 @@ class RequestTimeout(NetworkError):
 
 
 class JobFailed(ProviderError):
-    """A queued job ended ``failed`` or ``error`` (ModelsLab)."""
+    """A queued job ended ``failed`` or ``error``."""
 
 
 class JobTimeout(ClientError):

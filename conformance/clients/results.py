@@ -72,7 +72,7 @@ class VoiceResult:
 
 @dataclass
 class Job:
-    """A ModelsLab job: ``processing`` with an ``eta``, then ``success`` with ``output`` URLs."""
+    """A queued job: ``processing`` with an ``eta``, then ``success`` with ``output`` URLs."""
 
     id: Any
     status: str

@@ -57,7 +57,7 @@ class RetryPolicy:
 
     ``max_attempts`` counts the first try. ``deadline`` bounds the whole call in seconds: a wait
     that would pass it is not taken. A provider's own hint (``retry-after-ms``, ``Retry-After``,
-    ModelsLab's ``retry_after``) replaces the computed backoff, capped by ``max_backoff``.
+    a ``retry_after`` body field) replaces the computed backoff, capped by ``max_backoff``.
     """
 
     max_attempts: int = 3

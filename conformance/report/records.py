@@ -6,7 +6,7 @@ rule and its source, masked request/response excerpts, latency and compressed au
 when the record is written. The JSON Schema is ``record.schema.json`` beside this module.
 
     writer = RecordWriter("reports/conformance.jsonl")
-    writer.write(Record(nodeid="t.py::test_x", outcome="pass", provider="novita", check="x"))
+    writer.write(Record(nodeid="t.py::test_x", outcome="pass", provider="acme", check="x"))
     records = read_records(["reports/conformance.jsonl"])
 
 Importing this module pulls in no audio stack: numpy and soundfile load when audio is encoded.

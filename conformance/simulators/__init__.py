@@ -1,9 +1,8 @@
-"""Provider simulators: fake ElevenLabs, ModelsLab, Novita and Faseeh that answer like the real ones.
+"""Provider simulators: fake providers that answer like the real ones (each provider package's simulator).
 
 >>> from conformance.simulators import simulate
->>> with simulate("elevenlabs", seed=0) as sim:                 # doctest: +SKIP
-...     r = httpx.post("https://api.elevenlabs.io/v1/speech-to-speech/JBFqnCBsd6RMkjVDRZzb",
-...                    headers={"xi-api-key": "k"}, files={"audio": open("in.wav", "rb")})
+>>> with simulate("<provider>", seed=0) as sim:                 # doctest: +SKIP
+...     r = httpx.post("https://<the provider's host>/<endpoint path>", ...)
 ...     sim.inject("rate_limit", retry_after=0)
 
 In-process they are respx routes on the providers' real hosts; ``voice-conformance serve`` puts the

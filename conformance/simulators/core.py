@@ -65,7 +65,7 @@ class SimResponse:
     send_bytes: int | None = None
     chunk_size: int = 0  # > 0: streamed in chunks of this size over HTTP
     faults: list[str] = field(default_factory=list)
-    error: bool = False  # the provider's documented error (its status may be 200, as ModelsLab's are)
+    error: bool = False  # the provider's documented error (its status may be 200, as some providers' are)
 
     @property
     def content_type(self) -> str:
@@ -283,7 +283,7 @@ class Simulator:
     deterministic. ``keys``: the accepted API keys (an iterable for every provider, or a mapping
     provider id -> keys); ``None`` accepts any non-empty key except those given to
     :meth:`reject_key`. ``http200_errors``: send the errors a provider documents as arriving with
-    HTTP 200 (ModelsLab) that way instead of with their documented status. ``job_polls``: how many
+    HTTP 200 (as their spec allows) that way instead of with their documented status. ``job_polls``: how many
     fetches of a queued job answer ``processing`` before ``success`` (0: answer ``success`` at once).
     ``job_seconds``: a queued job also completes on its own after this many seconds.
     ``unknown_urls``: audio URLs the simulator does not host are read as a fixture speaker chosen

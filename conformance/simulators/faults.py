@@ -11,11 +11,11 @@ A fault is a small class with a registry (cf. :mod:`conformance.spec.model` cons
   ``wrong_speaker``);
 - ``job``: changes how a queued job ends (``job_failed``, ``job_stuck``).
 
->>> sim.inject("rate_limit", endpoint="elevenlabs.speech_to_speech", retry_after=0)   # doctest: +SKIP
+>>> sim.inject("rate_limit", endpoint="<provider>.<endpoint>", retry_after=0)   # doctest: +SKIP
 >>> sim.inject(latency(0.2), times=3)                                                # doctest: +SKIP
 
-``endpoint`` matches an endpoint id (``modelslab.fetch``), an endpoint name (``fetch``), a provider
-id (``modelslab``), or the download of output files (``modelslab.download``); ``None`` matches any.
+``endpoint`` matches an endpoint id (``<provider>.fetch``), an endpoint name (``fetch``), a provider
+id, or the download of output files (``<provider>.download``); ``None`` matches any.
 ``times`` is how many requests the fault hits (``None``: every one until cleared).
 """
 
@@ -80,9 +80,9 @@ class Fault:
 
 @dataclass
 class RateLimit(Fault):
-    """429 with the provider's documented body and retry hints (headers, ModelsLab ``retry_after``).
+    """429 with the provider's documented body and retry hints (headers, a ``retry_after`` body field).
 
-    ``retry_after`` in seconds; ``code`` picks one of several documented 429 codes (ElevenLabs
+    ``retry_after`` in seconds; ``code`` picks one of several documented 429 codes (for example
     ``concurrent_limit_exceeded``).
     """
 

@@ -1,6 +1,6 @@
 """In-process transport: respx routes on every real provider host, answered by :meth:`Simulator.handle`.
 
-respx patches httpcore, so any httpx-based code (the reference clients, the official ``elevenlabs``
+respx patches httpcore, so any httpx-based code (the reference clients, the providers' official
 SDK, your own) reaches the simulator unchanged. Requests to hosts nobody mocks raise respx's
 ``AllMockedAssertionError`` (or go on to your own respx router), so nothing reaches the network.
 Async clients get real ``await asyncio.sleep`` delays; sync clients ``time.sleep``.

@@ -1,7 +1,7 @@
 """The simulators over real HTTP: one ASGI app (served by uvicorn) for every simulated provider.
 
 Paths are the providers' own, so a client only swaps its base URL (the providers' paths do not
-collide, so one port serves them all). Output URLs (ModelsLab outputs, Novita demo audio, Faseeh
+collide, so one port serves them all). Output URLs (job outputs, demo audio, voice
 samples) point at this server. A few control paths let clients in any language drive the simulator:
 
 - ``PUT /_simulator/files/<name>`` hosts the request body (e.g. reference audio for ``audio_url``)

@@ -1,7 +1,7 @@
 """The declarative spec of every provider endpoint: the one place each documented rule is written.
 
 >>> from conformance import spec
->>> spec.get("elevenlabs.speech_to_speech").path
+>>> spec.get("<provider>.<endpoint>").path       # doctest: +SKIP
 '/v1/speech-to-speech/{voice_id}'
 """
 

@@ -145,7 +145,7 @@ class AudioInput:
     """An audio parameter value: a local file's bytes, a URL, or base64 text.
 
     ``info`` holds the header-level probe of local audio (``None`` for URLs not fetched).
-    ``raw`` marks bytes that are meant as headerless PCM (ElevenLabs ``pcm_s16le_16``).
+    ``raw`` marks bytes that are meant as headerless PCM (an output format such as ``pcm_s16le_16``).
     """
 
     kind: Literal["path", "bytes", "url", "base64"]
@@ -386,7 +386,7 @@ class Base64Audio(Constraint):
 
 @dataclass(frozen=True)
 class JsonObjectString(Constraint):
-    """A string holding a JSON-encoded object (ElevenLabs ``voice_settings``); ``keys`` are member
+    """A string holding a JSON-encoded object (a ``voice_settings`` field); ``keys`` are member
     names the provider knows (valid data is drawn from them; the check does not restrict them)."""
 
     source: Source
@@ -525,7 +525,7 @@ class Param:
     fields: tuple[Param, ...] = ()  # for type == "object"
     secret: bool = False
     description: str = ""
-    base64_allowed: bool = False  # audio given as base64 text is accepted (ModelsLab)
+    base64_allowed: bool = False  # audio given as base64 text is accepted
 
     def field(self, name: str) -> Param:
         for f in self.fields:
@@ -637,7 +637,7 @@ def _present(params: Mapping[str, Any], name: str) -> bool:
 
 @dataclass(frozen=True)
 class RequiredWith(Rule):
-    """``param`` is required when ``trigger`` is given (Novita: ``model`` when ``text``)."""
+    """``param`` is required when ``trigger`` is given (e.g. ``model`` when ``text``)."""
 
     param: str
     trigger: str
@@ -680,7 +680,7 @@ class AtLeastOne(Rule):
 
 @dataclass(frozen=True)
 class Precedence(Rule):
-    """When both are sent, ``winner`` is used and ``loser`` ignored (ModelsLab init_audio over voice_id).
+    """When both are sent, ``winner`` is used and ``loser`` ignored (e.g. init_audio over voice_id).
 
     Not a violation: :meth:`notices` reports it and :meth:`effective` tells simulators which to use.
     """
@@ -811,7 +811,7 @@ class ErrorCase:
     code: str | int | None
     message: str
     source: Source
-    http200: bool = False  # provider sends it with HTTP 200 (ModelsLab, MiniMax)
+    http200: bool = False  # provider sends it with HTTP 200
 
 
 @dataclass(frozen=True)
@@ -868,7 +868,7 @@ class ResponseContract:
 
     ``kind``: ``json`` (with ``schema``), ``audio`` (bytes, ``content_types``), or ``error``.
     ``state`` names the documented state for 200 JSON answers that are not plain success
-    (ModelsLab ``processing``, ``error`` with HTTP 200).
+    (a queued ``processing``, an ``error`` with HTTP 200).
     """
 
     status: int
@@ -921,7 +921,7 @@ class Endpoint:
     webhooks: tuple[ResponseContract, ...] = ()
     response_headers: tuple[str, ...] = ()
     path_assumed: bool = False
-    async_job: bool = False  # answers may be queued (ModelsLab processing → fetch)
+    async_job: bool = False  # answers may be queued (processing → fetch)
     converts_voice: bool = False  # speech in, the same words out in another voice (a voice changer)
     provider_id: str = ""
 
@@ -966,7 +966,7 @@ class Endpoint:
 
     @property
     def auth_params(self) -> tuple[str, ...]:
-        """Params that carry the API key (ModelsLab's body ``key``); checked as auth, not as data."""
+        """Params that carry the API key (a body field such as ``key``); checked as auth, not as data."""
         a = self.provider.auth
         return (a.name,) if a.scheme == "json_body" and self.has_param(a.name) else ()
 

@@ -107,7 +107,7 @@ def _error_statuses(provider: Provider, names: tuple[str, ...]) -> set[int]:
     out = {e.status for e in provider.errors if e.name in names}
     if any(e.http200 for e in provider.errors if e.name in names):
         out.add(200)
-    for v in provider.variants:  # documented alternatives count (e.g. Novita's 401)
+    for v in provider.variants:  # documented alternatives count (e.g. a second documented 401 body)
         if isinstance(v.value, dict) and "status" in v.value and any(n.startswith("auth") for n in names):
             out.add(v.value["status"])
     return out

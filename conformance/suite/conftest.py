@@ -264,12 +264,27 @@ def _conformance_cassette(request: pytest.FixtureRequest, conformance_target: Ta
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize ``endpoint`` over the selected endpoints (``endpoint_kind`` narrows them)."""
-    if "endpoint" in metafunc.fixturenames and "rule_label" not in metafunc.fixturenames:
+    if "endpoint" in metafunc.fixturenames and not {"rule_label", "variant"} & set(metafunc.fixturenames):
         eps = selected_endpoints(metafunc.config)
         marker = metafunc.definition.get_closest_marker("endpoints")
         if marker is not None:
-            eps = [e for e in eps if e.id in marker.args]
+            kind = marker.kwargs.get("kind")
+            eps = [e for e in eps if (not marker.args or e.id in marker.args) and (kind is None or of_kind(e, kind))]
         metafunc.parametrize("endpoint", eps, ids=[e.id for e in eps])
+
+
+def of_kind(ep: Endpoint, kind: str) -> bool:
+    """``audio``: its output audio is checked (its provider's scenarios say so); ``english_text``: it also
+    speaks English text it is given; ``voice_changer``: it converts speech into another voice."""
+    from conformance.scenarios import scenarios
+
+    if kind == "voice_changer":
+        return ep.converts_voice
+    if kind == "audio":
+        return ep.name in scenarios(ep.provider_id).audio_endpoints
+    if kind == "english_text":
+        return ep.name in scenarios(ep.provider_id).english_text
+    raise ValueError(f"unknown endpoint kind {kind!r}")  # pragma: no cover - a suite bug
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -288,6 +303,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if isinstance(ep, Endpoint):
             item.add_marker(pytest.mark.provider(ep.provider_id))
             item.add_marker(pytest.mark.endpoint(ep.id))
+        elif callspec is not None and isinstance(callspec.params.get("provider_id"), str):
+            item.add_marker(pytest.mark.provider(callspec.params["provider_id"]))
         name = item.originalname if hasattr(item, "originalname") else item.name
         item.add_marker(pytest.mark.check(name.removeprefix("test_")))
         provider = item.get_closest_marker("provider")

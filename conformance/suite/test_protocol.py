@@ -20,33 +20,10 @@ _FEW = settings(max_examples=2, deadline=None, suppress_health_check=list(Health
 
 
 def prepare(suite: Suite, ep: Endpoint, params: dict[str, Any], *, keep: str | None = None) -> dict[str, Any]:
-    """Fill in what only the target knows: voices that exist there, jobs to fetch."""
-    params = dict(params)
-    if ep.id == "elevenlabs.speech_to_speech" and keep != "voice_id":
-        params["voice_id"] = suite.voice("elevenlabs").voice_id
-    if ep.id == "modelslab.text_to_audio" and params.get("voice_id") is not None and keep != "voice_id":
-        if suite.sim is not None:
-            params["voice_id"] = suite.voice("modelslab").voice_id
-        elif params.get("init_audio") is not None:
-            params.pop("voice_id")
-    if ep.id == "modelslab.fetch" and keep != "id":
-        params["id"] = str(queued_job(suite))
-    return params
+    """Fill in what only the target knows (the provider's scenarios say what: voices, jobs to fetch)."""
+    from conformance.scenarios import scenarios
 
-
-def queued_job(suite: Suite) -> Any:
-    """The id of a job submitted for the fetch checks."""
-    from conformance import spec
-    from conformance.strategies import audio_bytes, audio_input
-
-    v2v = spec.get("modelslab.voice_to_voice")
-    data = audio_bytes(5.0, "wav", 16000)
-    out = suite.send(v2v, {"init_audio": audio_input(data, "base64", "wav"),
-                           "target_audio": audio_input(suite.voice("modelslab").reference, "base64", "wav"),
-                           "base64": True}, validate=True, wait=False)
-    if out.error is not None:
-        pytest.fail(f"could not submit a job to fetch: {out.describe()}")
-    return out.result.id
+    return scenarios(ep.provider_id).prepare(suite, ep.name, dict(params), keep)
 
 
 def common_checks(ep: Endpoint, out: Outcome) -> None:
