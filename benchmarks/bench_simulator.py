@@ -65,8 +65,8 @@ def synthesis(seconds: float, rounds: int) -> None:
     import soundfile as sf
 
     from conformance.audio import corpus
-    from conformance.simulators import audio, simulate
     from conformance.providers.elevenlabs.spec import OUTPUT_FORMATS, parse_output_format
+    from conformance.simulators import audio, simulate
 
     buf = io.BytesIO()
     sf.write(buf, corpus.make_clip("en_kal", seconds, 16000), 16000, format="WAV")

@@ -26,7 +26,8 @@ class InputError(click.ClickException):
 
 
 class _Group(click.Group):
-    """The command group: a missing optional extra is one line naming it (exit 2), not a traceback."""
+    """The command group: a missing optional extra, or a broken provider package, is one line naming it
+    (exit 2), not a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -38,6 +39,12 @@ class _Group(click.Group):
             if message is None:
                 raise
             raise InputError(message) from None
+        except Exception as exc:
+            from conformance.providers import ProviderLoadError
+
+            if isinstance(exc, ProviderLoadError):  # an installed provider package that cannot be used
+                raise InputError(str(exc)) from None
+            raise
 
 
 @click.group(cls=_Group)
@@ -693,9 +700,9 @@ def bench_command(names: tuple[str, ...], folder: str | None, bench_args: str, l
 
 def _name_providers_in_help(group: click.Group) -> None:
     """The help's examples name providers the registry knows (``{p}`` and ``{q}`` in the docstrings)."""
-    from conformance.providers import names
+    from conformance.providers import names_or_builtin
 
-    known = names()
+    known = names_or_builtin()
     p, q = known[0], known[-1] if len(known) > 1 else known[0]
     for cmd in [group, *group.commands.values()]:
         if cmd.help:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from conformance.providers import names as provider_names
+from conformance.providers import names_or_builtin
 from conformance.target import (
     WRONG_KEY,
     Target,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 pytest_plugins = ["conformance.report.plugin", "conformance.cassettes.plugin", "conformance.simulators.fixtures"]
 
 MARKERS = {
-    "provider(id)": f"the provider a test talks to ({', '.join(provider_names())})",
+    "provider(id)": f"the provider a test talks to ({', '.join(names_or_builtin())})",
     "endpoint(id)": "the endpoint a test checks: <provider>.<endpoint>, as `voice-conformance spec` lists them",
     "check(name)": "the conformance check, e.g. negative_data_rejection",
     "live": "talks to a live provider: needs its API key in the environment",
@@ -46,7 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "environment) or url=BASE (a gateway); default: the configuration file's, else simulator")
     group.addoption("--conformance-providers", default=None, metavar="IDS",
                     help="comma-separated providers to check (default: the configuration file's, else all): "
-                         + ",".join(provider_names()))
+                         + ",".join(names_or_builtin()))
     group.addoption("--conformance-seed", type=int, default=None, metavar="N",
                     help="seed of the simulators' audio and ids (default: the configuration file's, else 0)")
     group.addoption("--conformance-inject", action="append", default=[], metavar="FAULT[@ENDPOINT]",
@@ -103,7 +104,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if getattr(opt, "conformance_seed", None) is None:
             opt.conformance_seed = cfg.seed if cfg.seed is not None else 0
         parse_target(opt.conformance_target)
-        selected_providers(opt.conformance_providers)
+        _check_providers(opt.conformance_providers)
         flags = parse_threshold_flags(getattr(opt, "conformance_threshold", None))
         thresholds.configure(cfg.thresholds, flags)
         parse_shard(getattr(opt, "shard", None))
@@ -119,6 +120,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_CONFIG] = cfg
     if config.pluginmanager.hasplugin("xdist") and not hasattr(config, "workerinput"):
         config.pluginmanager.register(_XdistConfig(cfg), "conformance-config-xdist")
+
+
+def _check_providers(value: str | None) -> None:
+    """Unknown provider ids are a usage error. A broken installed provider package is not raised here, where
+    it would stop every pytest run in the environment: the kit's fixtures raise it when they are used."""
+    from contextlib import suppress
+
+    from conformance.providers import ProviderLoadError
+
+    with suppress(ProviderLoadError):
+        selected_providers(value)
 
 
 class _XdistConfig:
@@ -249,7 +261,7 @@ def _client_fixture(provider_id: str) -> Any:
 
 
 # one reference-client fixture per provider: <provider>_client
-for _provider_id in provider_names():
+for _provider_id in names_or_builtin():
     globals()[f"{_provider_id}_client"] = _client_fixture(_provider_id)
 
 

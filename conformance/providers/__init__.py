@@ -61,6 +61,16 @@ def names() -> tuple[str, ...]:
     return tuple(packages())
 
 
+def names_or_builtin() -> tuple[str, ...]:
+    """:func:`names`, or the built-in ones when an installed declaration is broken: for what is built when
+    a module loads (fixture names, help text), so that a broken package does not break every pytest run;
+    the error is raised where the providers are used."""
+    try:
+        return names()
+    except ProviderLoadError:
+        return BUILTIN
+
+
 def package(provider_id: str) -> str:
     try:
         return packages()[provider_id]
@@ -92,4 +102,4 @@ def part(provider_id: str, part_name: str, attr: str) -> Any:
         raise ProviderLoadError(f"provider {provider_id!r}: {mod.__name__} defines no {attr}") from None
 
 
-__all__ = ["BUILTIN", "GROUP", "PARTS", "ProviderLoadError", "module", "names", "package", "packages", "part"]
+__all__ = ["BUILTIN", "GROUP", "PARTS", "ProviderLoadError", "module", "names", "names_or_builtin", "package", "packages", "part"]

@@ -703,8 +703,8 @@ class Simulator:
             return ctx.error(e.name, e.message, violations=e.violations, case=e.case)
 
     def _auth_problem(self, provider_id: str, key: str | None) -> str | None:
-        if not key or not key.strip():
-            return "auth_missing"
+        if not key or not key.strip():  # a provider that documents no separate error for it answers "auth"
+            return "auth_missing" if get_provider(provider_id).errors_named("auth_missing") else "auth"
         if key in self._rejected:
             return "auth"
         if self._keys is not None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.providers import names as provider_names
+from conformance.providers import names_or_builtin
 
 if TYPE_CHECKING:  # pragma: no cover
     from conformance.simulators import Simulator
@@ -60,7 +60,7 @@ def _provider_fixture(provider_id: str) -> Callable[..., Iterator[Simulator]]:
 
 
 # one simulator fixture per provider: <provider>_simulator
-for _provider_id in provider_names():
+for _provider_id in names_or_builtin():
     globals()[f"{_provider_id}_simulator"] = _provider_fixture(_provider_id)
 
 
@@ -74,4 +74,4 @@ def simulator_server(simulator_options: dict[str, Any]) -> Iterator[Any]:
         yield server
 
 
-__all__ = ["simulator", "simulator_options", "simulator_server", *(f"{p}_simulator" for p in provider_names())]
+__all__ = ["simulator", "simulator_options", "simulator_server", *(f"{p}_simulator" for p in names_or_builtin())]

@@ -199,7 +199,7 @@ def output_format_conformance(audio: Any, fmt: Any, *, min_bandwidth_share: floa
     expected = {"container": fmt.container, "sample_rate": fmt.sample_rate, "codec": fmt.codec}
     measured = {"container": getattr(audio, "format", None), "sample_rate": getattr(audio, "sample_rate", None),
                 "codec": getattr(audio, "codec", None)}
-    src = f"seed 003: output_format {fmt.name} (codec_samplerate_bitrate)"
+    src = str(getattr(fmt, "source", None) or f"output variant {fmt.name}")
     if measured["container"] != fmt.container or measured["sample_rate"] != fmt.sample_rate:
         measured["format_honest"] = False
         return _fail(name, f"asked for {fmt.name}, got {measured}", measured=measured, expected=expected, source=src)

@@ -68,6 +68,11 @@ class OutputFormat:
         return {"pcm": "s16le", "ulaw": "ulaw", "alaw": "alaw"}.get(self.codec)
 
     @property
+    def source(self) -> str:
+        """Where the format's promise is documented (the output check cites it)."""
+        return f"seed 003: output_format {self.name} (codec_samplerate_bitrate)"
+
+    @property
     def content_type(self) -> str:
         # The OpenAPI says application/octet-stream; audio/mpeg is observed for mp3 (PROVIDERS.md §3).
         return "audio/mpeg" if self.codec == "mp3" else "application/octet-stream"
