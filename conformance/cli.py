@@ -40,7 +40,7 @@ class _Group(click.Group):
                 raise
             raise InputError(message) from None
         except Exception as exc:
-            from conformance.providers import ProviderLoadError
+            from conformance.registry import ProviderLoadError
 
             if isinstance(exc, ProviderLoadError):  # an installed provider package that cannot be used
                 raise InputError(str(exc)) from None
@@ -700,7 +700,7 @@ def bench_command(names: tuple[str, ...], folder: str | None, bench_args: str, l
 
 def _name_providers_in_help(group: click.Group) -> None:
     """The help's examples name providers the registry knows (``{p}`` and ``{q}`` in the docstrings)."""
-    from conformance.providers import names_or_builtin
+    from conformance.registry import names_or_builtin
 
     known = names_or_builtin()
     p, q = known[0], known[-1] if len(known) > 1 else known[0]

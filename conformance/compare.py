@@ -41,7 +41,7 @@ SAMPLE_RATE = 16000
 
 def comparable_endpoints(provider_id: str | None = None) -> list[str]:
     """Endpoint ids ``compare`` can run (of one provider): each provider's scenarios name them, default first."""
-    from conformance.providers import names
+    from conformance.registry import names
     from conformance.scenarios import scenarios
 
     pids = [provider_id] if provider_id else list(names())

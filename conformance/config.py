@@ -220,7 +220,7 @@ def parse(table: Mapping[str, Any], path: Path | None = None) -> Config:
         value = data["base_urls"]
         if not isinstance(value, dict):
             raise fail("base_urls", "expected a table of provider = \"https://…\"")
-        from conformance.providers import names as provider_names
+        from conformance.registry import names as provider_names
 
         for provider, url in _normalise(value, where + "base_urls.", p).items():
             key = f"base_urls.{provider}"
@@ -233,7 +233,7 @@ def parse(table: Mapping[str, Any], path: Path | None = None) -> Config:
 
 
 def _providers(value: Any, fail: Any) -> tuple[str, ...]:
-    from conformance.providers import names as provider_names
+    from conformance.registry import names as provider_names
 
     if isinstance(value, str):
         items = [v.strip() for v in value.split(",")]

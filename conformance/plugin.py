@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.providers import names as provider_names
-from conformance.providers import names_or_builtin
+from conformance.registry import names as provider_names
+from conformance.registry import names_or_builtin
 from conformance.target import (
     WRONG_KEY,
     Target,
@@ -127,7 +127,7 @@ def _check_providers(value: str | None) -> None:
     it would stop every pytest run in the environment: the kit's fixtures raise it when they are used."""
     from contextlib import suppress
 
-    from conformance.providers import ProviderLoadError
+    from conformance.registry import ProviderLoadError
 
     with suppress(ProviderLoadError):
         selected_providers(value)

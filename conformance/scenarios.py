@@ -136,7 +136,7 @@ def schema_ok(endpoint_id: str, status: int | None, body: bytes) -> None:
 
 def scenarios(provider_id: str) -> Scenarios:
     """The provider package's ``scenarios.SCENARIOS``."""
-    from conformance import providers as packages
+    from conformance import registry as packages
 
     found = packages.part(provider_id, "scenarios", "SCENARIOS")
     if not isinstance(found, Scenarios):

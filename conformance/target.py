@@ -16,7 +16,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from conformance.providers import names as provider_names
+from conformance.registry import names as provider_names
 
 TARGET_KINDS = ("simulator", "cassette", "live", "url=BASE")
 SIM_KEY = "conformance-simulator-key"

@@ -47,13 +47,13 @@ def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 600) 
 
 
 def test_the_registry_loads_the_installed_provider_after_the_built_in_ones(site: Path, tmp_path: Path) -> None:
-    code = ("from conformance import providers, spec; from conformance.clients import make_client; "
+    code = ("from conformance import registry as providers, spec; from conformance.clients import make_client; "
             "print(providers.names()); print(spec.get('acme.speak').path); "
             "print(type(make_client('acme', api_key='k')).__name__)")
     out = _run([sys.executable, "-c", code], tmp_path, _env(site))
     assert out.returncode == 0, out.stderr
     names, path, client = out.stdout.split("\n")[:3]
-    assert names == repr(("elevenlabs", "modelslab", "novita", "faseeh", "acme"))
+    assert names == repr(("elevenlabs", "faseeh", "modelslab", "novita", "acme"))
     assert path == "/v1/speak" and client == "AcmeClient"
     described = _run([*CLI, "spec", "--providers", "acme"], tmp_path, _env(site))
     assert described.returncode == 0, described.stderr

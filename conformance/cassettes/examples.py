@@ -87,7 +87,7 @@ class Gap:
 
 def all_examples() -> tuple[tuple[Example, ...], tuple[Gap, ...]]:
     """Every provider's examples and gaps (its package's optional ``examples`` module), in registry order."""
-    from conformance import providers as packages
+    from conformance import registry as packages
 
     examples: list[Example] = []
     gaps: list[Gap] = []

@@ -61,7 +61,7 @@ def _no_sleep(seconds: float) -> None:
 
 def client_classes(provider_id: str) -> tuple[type, type]:
     """The provider's (sync, async) reference client classes; a KeyError names the known providers."""
-    from conformance import providers as packages
+    from conformance import registry as packages
     from conformance.clients.base import AsyncClient, SyncClient
 
     packages.package(provider_id)
@@ -90,7 +90,7 @@ def make_client(provider_id: str, *, offline: bool = False, asynchronous: bool =
 
 def __getattr__(name: str) -> Any:
     """``CLIENTS`` (provider id → (sync, async) classes) and every provider's client classes by name."""
-    from conformance import providers as packages
+    from conformance import registry as packages
 
     if name == "CLIENTS":
         return {pid: client_classes(pid) for pid in packages.names()}

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance.simulators import faults as _faults
+from conformance.simulators.answers import SimResponse
 from conformance.simulators.faults import Fault
 from conformance.spec import wire
 from conformance.spec.model import MISSING, AudioInput, Endpoint, ErrorCase, Provider, Source, Violation
@@ -45,38 +46,6 @@ MAX_FILES = 2_000  # files kept (outputs, previews, hosted files), oldest droppe
 # --------------------------------------------------------------------------------------------
 # answers, records, state
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class SimResponse:
-    """What the simulator answers. The adapters turn it into an httpx response or ASGI messages.
-
-    ``delay``: seconds to wait before answering. ``timeout``: give no answer (hold ``hold`` seconds
-    over HTTP). ``send_bytes``: send only this many body bytes while announcing the full length.
-    """
-
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-    timeout: bool = False
-    timeout_after: float = 0.0
-    hold: float = 0.0
-    send_bytes: int | None = None
-    chunk_size: int = 0  # > 0: streamed in chunks of this size over HTTP
-    faults: list[str] = field(default_factory=list)
-    error: bool = False  # the provider's documented error (its status may be 200, as some providers' are)
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "")
-
-    @property
-    def is_json(self) -> bool:
-        return "json" in self.content_type
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 @dataclass
@@ -224,7 +193,7 @@ def _canonical(value: Any) -> bytes:
 
 def simulator_class(provider_id: str) -> type[ProviderSimulator]:
     """The provider package's ``simulator.SIMULATOR`` (a KeyError names the known providers)."""
-    from conformance import providers as packages
+    from conformance import registry as packages
 
     packages.package(provider_id)  # KeyError for an unknown provider
     cls = packages.part(provider_id, "simulator", "SIMULATOR")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.providers import names_or_builtin
+from conformance.registry import names_or_builtin
 
 if TYPE_CHECKING:  # pragma: no cover
     from conformance.simulators import Simulator

@@ -12,14 +12,13 @@ import asyncio
 import contextvars
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import respx
 
-if TYPE_CHECKING:  # pragma: no cover
-    from conformance.simulators.core import SimResponse, Simulator
+from conformance.simulators.answers import Answerer, SimResponse
 
 ROUTE_PREFIX = "simulator:"
 _IN_ASYNC: contextvars.ContextVar[bool] = contextvars.ContextVar("simulator_in_async", default=False)
@@ -82,7 +81,7 @@ def _wait(resp: SimResponse, request: httpx.Request) -> tuple[float, bool]:
 class RespxMount:
     """The respx routes of one simulator: one catch-all route per provider host and the files host."""
 
-    def __init__(self, sim: Simulator, *, passthrough: bool = False):
+    def __init__(self, sim: Answerer, *, passthrough: bool = False):
         self.sim = sim
         self.router = _Router(assert_all_called=False, assert_all_mocked=True)
         hosts = {urlsplit(u).hostname for u in [*sim.hosts(), sim.files_base]}
@@ -127,7 +126,7 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """An httpx transport answered by the simulator, for clients you build yourself
     (``httpx.Client(transport=sim.transport())``): no patching, any host, the providers' paths."""
 
-    def __init__(self, sim: Simulator):
+    def __init__(self, sim: Answerer):
         self.sim = sim
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

@@ -11,7 +11,7 @@ from conformance.spec.model import Endpoint, Provider
 def providers() -> dict[str, Provider]:
     """Every provider by id, in a stable order."""
     out: dict[str, Provider] = {}
-    from conformance import providers as packages
+    from conformance import registry as packages
 
     for name in packages.names():
         p = packages.part(name, "spec", "PROVIDER")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from conformance import providers as packages
+from conformance import registry as packages
 from conformance.audio import probe
 from conformance.simulators import FAULTS, Simulator, audio, opus
 from conformance.simulators.core import ProviderSimulator, simulator_class

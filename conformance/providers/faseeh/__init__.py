@@ -1,0 +1,1 @@
+"""Faseeh as a provider package: spec, clients, simulator, scenarios and published examples."""

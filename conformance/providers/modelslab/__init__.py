@@ -1,0 +1,1 @@
+"""ModelsLab as a provider package: spec, clients, simulator, scenarios and published examples."""

@@ -1,0 +1,1 @@
+"""Novita (MiniMax) as a provider package: spec, clients, simulator, scenarios and published examples."""
