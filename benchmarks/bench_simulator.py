@@ -109,7 +109,7 @@ def synthesis(seconds: float, rounds: int) -> None:
 
 
 def _has_opus() -> bool:
-    from conformance.simulators import opus
+    from conformance.audio import opus
 
     return opus.available()
 

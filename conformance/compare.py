@@ -78,13 +78,9 @@ class Inputs:
 
 
 def _wav(samples: Any, sr: int) -> bytes:
-    import io
+    from conformance.audio.encoding import wav_bytes
 
-    import soundfile as sf
-
-    buf = io.BytesIO()
-    sf.write(buf, samples, sr, format="WAV", subtype="PCM_16")
-    return buf.getvalue()
+    return wav_bytes(samples, sr)
 
 
 def _sentences(text: str) -> list[str]:

@@ -225,3 +225,66 @@ def test_a_json_object_string_is_drawn_from_the_keys_its_spec_names() -> None:
             assert set(json.loads(value)) <= set(constraint.keys)
 
     drawn()
+
+
+def test_every_constraint_and_rule_key_has_registered_strategies() -> None:
+    """Strategies are keyed by constraint and rule key: a new constraint or rule class needs its strategies."""
+    from conformance.spec.model import CONSTRAINTS, RULES
+
+    missing = sorted(set(CONSTRAINTS) - set(strategies.CONSTRAINT_STRATEGIES))
+    assert missing == [], f"constraint keys with no strategies: {missing}"
+    missing = sorted(set(RULES) - set(strategies.RULE_STRATEGIES))
+    assert missing == [], f"rule keys with no strategies: {missing}"
+    # nothing registered under a key no spec class has (a typo would never be looked up)
+    assert set(strategies.CONSTRAINT_STRATEGIES) <= set(CONSTRAINTS)
+    assert set(strategies.RULE_STRATEGIES) <= set(RULES)
+    for key, entry in strategies.CONSTRAINT_STRATEGIES.items():  # each can be broken: on a param or in a When
+        assert entry.invalid is not None or (entry.when_valid and entry.when_invalid), key
+    for key, rule in strategies.RULE_STRATEGIES.items():
+        assert rule.targets is not None, key
+
+
+def test_a_key_without_strategies_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    ep = spec.get("novita.minimax_voice_cloning")
+    ranged = next(p for p in spec.get("elevenlabs.speech_to_speech").params
+                  if any(c.key == "range" for c in p.constraints))
+    rng = next(c for c in ranged.constraints if c.key == "range")
+    monkeypatch.delitem(strategies.CONSTRAINT_STRATEGIES, "range")
+    with pytest.raises(strategies.MissingStrategy, match=r"no strategies for constraint key 'range' \(Range\)"):
+        strategies.invalid_values(ranged, rng)
+    with pytest.raises(strategies.MissingStrategy, match="constraint key 'range'"):
+        strategies.valid_value.__wrapped__(ranged)
+    monkeypatch.undo()
+    monkeypatch.delitem(strategies.RULE_STRATEGIES, "required_with")
+    with pytest.raises(strategies.MissingStrategy, match=r"no strategies for rule key 'required_with'"):
+        strategies.rule_labels(ep)
+
+
+def test_a_missing_use_of_a_registered_key_is_a_clear_error() -> None:
+    """raw_pcm has strategies for a When's target only: it cannot be broken on a param of its own."""
+    from conformance.spec.model import RawPcm, When
+
+    (when,) = [r for r in spec.get("elevenlabs.speech_to_speech").rules if isinstance(r, When)]
+    assert isinstance(when.constraint, RawPcm)
+    audio = spec.get("elevenlabs.speech_to_speech").param(when.target)
+    with pytest.raises(strategies.MissingStrategy, match="no invalid strategy for constraint key 'raw_pcm'"):
+        strategies.invalid_values(audio, when.constraint)
+
+
+def test_registering_a_key_twice_or_an_unknown_use_is_refused() -> None:
+    with pytest.raises(ValueError, match="'range' already has a 'invalid' strategy"):
+        strategies.constraint_strategy("range", "invalid")(lambda param, c: st.nothing())
+    with pytest.raises(ValueError, match="ConstraintStrategies has no nonsense"):
+        strategies.constraint_strategy("range", "nonsense")
+    with pytest.raises(ValueError, match="RuleStrategies has no invalid"):
+        strategies.rule_strategy("when", "invalid")
+
+
+def test_the_spec_imports_no_hypothesis() -> None:
+    """Strategies live here, keyed by the spec's keys: the spec itself never imports hypothesis."""
+    import subprocess
+    import sys
+
+    code = ("import sys, conformance.spec, conformance.spec.model; "
+            "assert 'hypothesis' not in sys.modules and 'conformance.strategies' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)

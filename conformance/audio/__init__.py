@@ -2,7 +2,8 @@
 
 ==========================  =====================================================================
 ``probe(src)``              container, codec, rate, channels, duration from headers (no numpy)
-``decode(src)``             float32 samples, bounded by a duration cap (``decoding.py``)
+``decode(src)``             float32 samples, bounded by a duration cap (``decoding.py``: the one decoder)
+``encode(y, sr, fmt)``      bytes in a codec; ``wav_bytes(y, sr)`` (``encoding.py``: the one encoder)
 ``analyze(src)``            loudness, peaks, clipping, DC, silence, SNR, bandwidth, F0 (``analysis.py``)
 ``speaker_embedding(src)``  speaker vector; ``speaker_similarity``, ``verify_speaker`` (``speaker.py``)
 ``timing_preservation``     duration ratio, DTW slope, F0 correlation of a voice change (``timing.py``)
@@ -21,6 +22,7 @@ from conformance.audio.probe import AudioDecodeError, AudioInfo, CodecUnavailabl
 
 _LAZY = {
     "decode": "decoding", "Decoded": "decoding", "encode": "decoding", "RawFormat": "decoding",
+    "wav_bytes": "encoding",
     "analyze": "analysis", "AudioReport": "analysis",
     "speaker_embedding": "speaker", "speaker_similarity": "speaker", "verify_speaker": "speaker",
     "SpeakerVerdict": "speaker",

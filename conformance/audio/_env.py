@@ -62,7 +62,10 @@ def need(module: str, what: str) -> Any:
 
 def import_resemblyzer() -> Any:
     """Import resemblyzer; its webrtcvad dependency still imports ``pkg_resources``, which recent
-    setuptools no longer ship, so give it the one call it makes (its own version) when missing."""
+    setuptools no longer ship, so give it the one call it makes (its own version) while it imports.
+    The stand-in leaves ``sys.modules`` afterwards: other code (pytest's ``syspath_prepend``) must not
+    take it for the real ``pkg_resources``."""
+    shim = None
     try:
         import pkg_resources  # noqa: F401
     except ImportError:
@@ -71,11 +74,15 @@ def import_resemblyzer() -> Any:
         shim = types.ModuleType("pkg_resources")
         shim.get_distribution = lambda name: types.SimpleNamespace(version=md.version(name))  # type: ignore[attr-defined]
         sys.modules["pkg_resources"] = shim
-    if "librosa" not in sys.modules:
-        prepare_numba_cache()
-    need("torch", "the Resemblyzer speaker encoder")
-    import warnings
+    try:
+        if "librosa" not in sys.modules:
+            prepare_numba_cache()
+        need("torch", "the Resemblyzer speaker encoder")
+        import warnings
 
-    with warnings.catch_warnings():  # it imports a deprecated scipy.ndimage namespace
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return need("resemblyzer", "the Resemblyzer speaker encoder")
+        with warnings.catch_warnings():  # it imports a deprecated scipy.ndimage namespace
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return need("resemblyzer", "the Resemblyzer speaker encoder")
+    finally:
+        if shim is not None and sys.modules.get("pkg_resources") is shim:
+            del sys.modules["pkg_resources"]

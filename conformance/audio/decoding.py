@@ -5,7 +5,9 @@ more than ``max_duration`` seconds (default 600 s; ``VOICE_CONFORMANCE_MAX_SECON
 a hostile or broken file costs bounded time and memory. WAV, FLAC, MP3 and Ogg (Vorbis, Opus) are
 read with libsndfile (``soundfile``); M4A/AAC, and anything libsndfile refuses, go through ``ffmpeg``
 when it is on PATH (:class:`CodecUnavailableError` says so when it is not). Headerless PCM, μ-law and
-A-law need ``sample_rate`` and ``sample_format``.
+A-law need ``sample_rate`` and ``sample_format``. ``strict=False`` reads bytes for whatever they hold,
+unchecked, as the simulators and the report have always read them. This is the kit's one decoder;
+its one encoder is :mod:`conformance.audio.encoding`.
 
 >>> d = decode("conformance/fixtures/speech/en_alsa/01.wav")   # doctest: +SKIP
 >>> d.sample_rate, d.samples.shape, d.samples.dtype
@@ -15,13 +17,16 @@ A-law need ``sample_rate`` and ``sample_format``.
 from __future__ import annotations
 
 import io
+import math
 import os
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from conformance.audio._env import need
+from conformance.audio.encoding import RAW_SUBTYPES as _SF_RAW
 from conformance.audio.probe import (
     RAW_WIDTHS,
     AudioDecodeError,
@@ -33,6 +38,7 @@ from conformance.audio.probe import (
     probe,
     raw_info,
     read_source,
+    sniff,
 )
 
 if TYPE_CHECKING:
@@ -40,9 +46,8 @@ if TYPE_CHECKING:
 
 ENV_MAX = "VOICE_CONFORMANCE_MAX_SECONDS"
 DEFAULT_MAX_DURATION = 600.0
-_SF_RAW = {"s16le": "PCM_16", "s24le": "PCM_24", "s32le": "PCM_32", "f32le": "FLOAT", "u8": "PCM_U8",
-           "ulaw": "ULAW", "alaw": "ALAW"}
 _BLOCK = 1 << 20
+LENIENT_FFMPEG_TIMEOUT = 30.0  # seconds ffmpeg gets for bytes libsndfile refused (strict=False)
 
 
 def max_duration_default() -> float:
@@ -101,25 +106,38 @@ class RawFormat:
 
 
 def decode(src: Source, *, sr: int | None = None, mono: bool = False, max_duration: float | None = None,
-           sample_rate: int | None = None, sample_format: str | None = None, channels: int = 1) -> Decoded:
+           sample_rate: int | None = None, sample_format: str | None = None, channels: int = 1,
+           strict: bool = True, ffmpeg_rate: int | None = None) -> Decoded:
     """Decode ``src`` (path, bytes or binary file) to float32 samples at its own rate, or at ``sr``.
 
     ``mono`` averages the channels. ``max_duration`` (s) caps what will be decoded: longer audio
-    raises :class:`AudioDecodeError` naming its length and the cap. For headerless audio give
-    ``sample_rate`` and ``sample_format`` (``s16le``, ``s24le``, ``s32le``, ``f32le``, ``u8``,
-    ``ulaw``, ``alaw``) and ``channels``.
+    raises :class:`AudioDecodeError` naming its length and the cap (``math.inf``: no cap). For
+    headerless audio give ``sample_rate`` and ``sample_format`` (``s16le``, ``s24le``, ``s32le``,
+    ``f32le``, ``u8``, ``ulaw``, ``alaw``) and ``channels``.
+
+    ``strict=False`` reads the bytes for whatever they hold, as the simulators read uploads and the
+    report reads its clips (what they make of audio is recorded, so that reading must not change):
+    no header probe and none of the checks (a truncated file gives what it holds, an empty one 0
+    samples, NaN passes through), headerless audio without its length checks, and every container
+    through libsndfile first (MP3 keeps its encoder delay). What libsndfile refuses then raises
+    :class:`AudioDecodeError` (``"cannot decode audio: …"``) or, given ``ffmpeg_rate``, is piped
+    through ffmpeg and read as 16-bit mono at ``ffmpeg_rate`` Hz.
     """
     np = need("numpy", "decoding audio")
     cap = max_duration_default() if max_duration is None else float(max_duration)
     if not cap > 0:
         raise ValueError(f"max_duration must be positive, got {max_duration!r}")
+    if strict and ffmpeg_rate is not None:
+        raise ValueError("ffmpeg_rate is for strict=False (strict decoding runs ffmpeg at the stream's own rate)")
     if hasattr(src, "read") and not isinstance(src, bytes | bytearray | memoryview):
         src = read_source(src)  # a file object is read once: probing and decoding both need it
     if sample_format is not None:
         if sample_rate is None:
             raise AudioDecodeError(f"headerless {sample_format} audio needs its sample_rate")
-        samples, info = _decode_raw(read_source(src), sample_rate, sample_format, channels, cap)
+        samples, info = _decode_raw(read_source(src), sample_rate, sample_format, channels, cap, strict=strict)
         rate = sample_rate
+    elif not strict:
+        samples, rate, info = _decode_unchecked(read_source(src), cap, ffmpeg_rate)
     else:
         info = probe(src)
         _check_truncated(info, info.duration)
@@ -131,16 +149,18 @@ def decode(src: Source, *, sr: int | None = None, mono: bool = False, max_durati
         samples, rate = _decode_container(src, info, cap)
         if rate != info.sample_rate:
             info = replace(info, sample_rate=rate)
-    if samples.shape[-1] == 0:
-        raise AudioDecodeError(f"{info.format} audio decoded to 0 samples")
-    _check_truncated(info, samples.shape[-1] / rate)
+    if strict:
+        if samples.shape[-1] == 0:
+            raise AudioDecodeError(f"{info.format} audio decoded to 0 samples")
+        _check_truncated(info, samples.shape[-1] / rate)
     if samples.shape[-1] > cap * (info.sample_rate or 1) + 1:
         raise AudioDecodeError(f"{info.format} audio is longer than the decode cap of {cap:g} s "
                                f"(pass max_duration= or set {ENV_MAX})")
-    finite = np.isfinite(samples)
-    if not finite.all():
-        bad = int(samples.size - np.count_nonzero(finite))
-        raise AudioDecodeError(f"{info.format} audio holds {bad} non-finite sample(s) (NaN or infinity)")
+    if strict:
+        finite = np.isfinite(samples)
+        if not finite.all():
+            bad = int(samples.size - np.count_nonzero(finite))
+            raise AudioDecodeError(f"{info.format} audio holds {bad} non-finite sample(s) (NaN or infinity)")
     if mono and samples.ndim == 2:
         samples = samples.mean(axis=0, dtype=np.float32)
     if sr is not None and sr != rate:
@@ -172,11 +192,12 @@ def _to_channels_first(block: np.ndarray) -> np.ndarray:
     return block[:, 0] if block.shape[1] == 1 else block.T
 
 
-def _decode_raw(data: bytes, rate: int, fmt: str, channels: int, cap: float) -> tuple[np.ndarray, AudioInfo]:
+def _decode_raw(data: bytes, rate: int, fmt: str, channels: int, cap: float, *,
+                strict: bool = True) -> tuple[np.ndarray, AudioInfo]:
     np = need("numpy", "decoding audio")
     sf = need("soundfile", "decoding audio")
     info = raw_info(data, sample_rate=rate, channels=channels, sample_format=fmt)
-    if not data:
+    if not data and strict:
         raise AudioDecodeError("audio is empty (0 bytes)")
     if info.duration and info.duration > cap:
         raise AudioDecodeError(f"raw audio holds {_human(info.duration)}, longer than the decode cap of {cap:g} s "
@@ -184,6 +205,8 @@ def _decode_raw(data: bytes, rate: int, fmt: str, channels: int, cap: float) -> 
     width = RAW_WIDTHS[fmt] * channels
     usable = len(data) - len(data) % width
     if usable == 0:
+        if not strict:  # less than a frame holds no samples
+            return _to_channels_first(np.zeros((0, channels), dtype=np.float32)), info
         raise AudioDecodeError(f"raw {fmt} audio is shorter than one frame ({len(data)} bytes)")
     y, _ = sf.read(io.BytesIO(data[:usable]), samplerate=rate, channels=channels, format="RAW",
                    subtype=_SF_RAW[fmt], endian="LITTLE", dtype="float32", always_2d=True)
@@ -206,24 +229,31 @@ def _decode_container(src: Source, info: AudioInfo, cap: float) -> tuple[np.ndar
         raise AudioDecodeError(f"cannot decode {info.short()}: {exc}") from None
 
 
-def _decode_soundfile(src: Source, info: AudioInfo, cap: float) -> tuple[np.ndarray, int]:
+def _decode_soundfile(src: Source, info: AudioInfo | None, cap: float, *,
+                      rewind: bool = False) -> tuple[np.ndarray, int]:
+    """libsndfile's samples, channels first. ``rewind`` seeks to the start first, as ``soundfile.read``
+    does: libsndfile's MP3 decoder then gives (very slightly) other samples, which ``strict=False`` keeps."""
     np = need("numpy", "decoding audio")
     sf = need("soundfile", "decoding audio")
     f, _size, _path = open_source(src)
+    what = info.format if info is not None else "audio"
     try:
         with sf.SoundFile(f) as snd:
-            rate, limit = snd.samplerate, int(cap * snd.samplerate) + 1
+            if rewind and snd.seekable():
+                snd.seek(0)
+            rate = snd.samplerate
+            limit = math.inf if math.isinf(cap) else int(cap * snd.samplerate) + 1
             if rate <= 0:
-                raise AudioDecodeError(f"broken {info.format} stream: sample rate {rate}")
+                raise AudioDecodeError(f"broken {what} stream: sample rate {rate}")
             blocks, have = [], 0
             while True:
-                block = snd.read(min(_BLOCK, limit + 1 - have), dtype="float32", always_2d=True)
+                block = snd.read(int(min(_BLOCK, limit + 1 - have)), dtype="float32", always_2d=True)
                 if not len(block):
                     break
                 blocks.append(block)
                 have += len(block)
                 if have > limit:
-                    raise AudioDecodeError(f"{info.format} audio is longer than the decode cap of {cap:g} s "
+                    raise AudioDecodeError(f"{what} audio is longer than the decode cap of {cap:g} s "
                                            f"(pass max_duration= or set {ENV_MAX})")
             channels = snd.channels
     finally:
@@ -248,10 +278,11 @@ def _decode_ffmpeg(src: Source, info: AudioInfo, cap: float) -> tuple[np.ndarray
             path = tmp.name
     finally:
         f.close()
-    args = ["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-t", f"{cap + 1:g}", "-vn",
+    limit = [] if math.isinf(cap) else ["-t", f"{cap + 1:g}"]
+    args = ["ffmpeg", "-nostdin", "-v", "error", "-i", path, *limit, "-vn",
             "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(channels), "-ar", str(rate), "pipe:1"]
     try:
-        out = subprocess.run(args, capture_output=True, timeout=60 + cap / 5)
+        out = subprocess.run(args, capture_output=True, timeout=None if math.isinf(cap) else 60 + cap / 5)
     except subprocess.TimeoutExpired:
         raise AudioDecodeError(f"ffmpeg did not finish decoding {info.short()} in time") from None
     finally:
@@ -264,43 +295,52 @@ def _decode_ffmpeg(src: Source, info: AudioInfo, cap: float) -> tuple[np.ndarray
     return _to_channels_first(y.reshape(-1, channels).copy()), rate
 
 
+def _decode_unchecked(data: bytes, cap: float, ffmpeg_rate: int | None) -> tuple[np.ndarray, int, AudioInfo]:
+    """``strict=False``: whatever libsndfile reads, as it reads it; else ffmpeg, when ``ffmpeg_rate`` is given."""
+    try:
+        samples, rate = _decode_soundfile(data, None, cap, rewind=True)
+    except AudioDecodeError:
+        raise
+    except Exception as exc:  # libsndfile refused the bytes (its errors are of several kinds)
+        if ffmpeg_rate is None or shutil.which("ffmpeg") is None:
+            raise AudioDecodeError(f"cannot decode audio: {exc}") from exc
+        samples, rate = _decode_ffmpeg_piped(data, ffmpeg_rate, cap), ffmpeg_rate
+    n_channels = 1 if samples.ndim == 1 else int(samples.shape[0])
+    info = AudioInfo(format=sniff(data) or "unknown", codec=None, sample_rate=rate, channels=n_channels,
+                     duration=samples.shape[-1] / rate, size=len(data))
+    return samples, rate, info
+
+
+def _decode_ffmpeg_piped(data: bytes, rate: int, cap: float) -> np.ndarray:
+    """``data`` piped through ffmpeg as 16-bit mono at ``rate`` (no temporary file: its name would show in errors)."""
+    np = need("numpy", "decoding audio")
+    limit = [] if math.isinf(cap) else ["-t", f"{cap + 1:g}"]
+    args = ["ffmpeg", "-v", "error", "-i", "pipe:0", *limit, "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1"]
+    try:
+        proc = subprocess.run(args, input=data, capture_output=True, timeout=LENIENT_FFMPEG_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise AudioDecodeError(f"cannot decode audio: ffmpeg did not finish in {LENIENT_FFMPEG_TIMEOUT:g} s") from None
+    if proc.returncode != 0 or not proc.stdout:
+        raise AudioDecodeError(f"cannot decode audio: {proc.stderr.decode(errors='replace').strip()[:200]}")
+    return np.frombuffer(proc.stdout, dtype="<i2").astype(np.float32) / 32768.0
+
+
 def encode(samples: np.ndarray, sample_rate: int, fmt: str = "wav", *, subtype: str | None = None,
            bitrate_kbps: int | None = None) -> bytes:
     """Encode float samples (``(n,)`` or ``(channels, n)``) to bytes: ``wav``, ``flac``, ``ogg`` (Vorbis)
     with libsndfile; headerless ``s16le``/``ulaw``/``alaw``/``f32le``; ``mp3``, ``opus``, ``m4a`` with ffmpeg.
 
+    The kit's one encoder (:func:`conformance.audio.encoding.encode`) with ffmpeg as its MP3/Opus
+    engine, the samples taken as float32.
+
     >>> mp3 = encode(y, 44100, "mp3", bitrate_kbps=32)   # doctest: +SKIP
     """
     np = need("numpy", "encoding audio")
-    sf = need("soundfile", "encoding audio")
-    y = np.asarray(samples, dtype=np.float32)
-    frames = y if y.ndim == 1 else y.T
-    buf = io.BytesIO()
-    if fmt in _SF_RAW:
-        sf.write(buf, frames, sample_rate, format="RAW", subtype=_SF_RAW[fmt], endian="LITTLE")
-        return buf.getvalue()
-    if fmt in ("wav", "flac", "ogg"):
-        sub = subtype or {"wav": "PCM_16", "flac": "PCM_16", "ogg": "VORBIS"}[fmt]
-        sf.write(buf, frames, sample_rate, format=fmt.upper(), subtype=sub)
-        return buf.getvalue()
-    if not ffmpeg_available():
-        raise CodecUnavailableError(f"encoding {fmt} needs ffmpeg, which is not on PATH (apt-get install ffmpeg)")
-    channels = 1 if y.ndim == 1 else y.shape[0]
-    codec, container = {"mp3": ("libmp3lame", "mp3"), "opus": ("libopus", "ogg"), "m4a": ("aac", "ipod"),
-                        "aac": ("aac", "adts")}[fmt]
-    args = ["ffmpeg", "-nostdin", "-v", "error", "-f", "f32le", "-ar", str(sample_rate), "-ac", str(channels),
-            "-i", "pipe:0", "-c:a", codec]
-    if bitrate_kbps:
-        args += ["-b:a", f"{bitrate_kbps}k"]
-    # a seekable output file lets ffmpeg write the Xing/LAME header (exact length) and the MP4 index
-    with tempfile.TemporaryDirectory() as tmp:
-        target = os.path.join(tmp, "out." + {"ipod": "m4a", "adts": "aac"}.get(container, container))
-        out = subprocess.run([*args, "-f", container, target], input=np.ascontiguousarray(frames, dtype="<f4").tobytes(),
-                             capture_output=True, timeout=120)
-        if out.returncode != 0:
-            raise AudioDecodeError(f"ffmpeg could not encode {fmt}: {out.stderr.decode(errors='replace').strip()}")
-        with open(target, "rb") as fh:
-            return fh.read()
+    need("soundfile", "encoding audio")
+    from conformance.audio.encoding import encode as _encode
+
+    return _encode(np.asarray(samples, dtype=np.float32), sample_rate, fmt, subtype=subtype,
+                   bitrate_kbps=bitrate_kbps, engine="ffmpeg")
 
 
 def as_decoded(src: object, *, max_duration: float | None = None, **raw: object) -> Decoded:

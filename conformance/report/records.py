@@ -17,8 +17,8 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import io
 import json
+import math
 import os
 import re
 import threading
@@ -98,18 +98,22 @@ def _excerpt(value: Any, secrets: Iterable[str]) -> str:
 
 
 def _decode(audio: Any) -> tuple[Any, int]:
-    """Mono float32 samples and rate from bytes (any format soundfile reads, MP3 included) or ``(samples, sr)``."""
+    """Mono float32 samples and rate from bytes (any format soundfile reads, MP3 included) or ``(samples, sr)``.
+
+    Bytes go through the kit's decoder, unchecked (``strict=False``, no ffmpeg, no cap): the report
+    shows what libsndfile reads of them, as it is (the check has judged the audio already).
+    """
     import numpy as np
 
     if isinstance(audio, tuple) and len(audio) == 2:
         samples, sr = np.asarray(audio[0], dtype=np.float32), int(audio[1])
-    else:
-        import soundfile as sf
+        if samples.ndim > 1:
+            samples = samples.mean(axis=1)
+        return samples, sr
+    from conformance.audio.decoding import decode
 
-        samples, sr = sf.read(io.BytesIO(bytes(audio)), dtype="float32", always_2d=False)
-    if samples.ndim > 1:
-        samples = samples.mean(axis=1)
-    return samples, sr
+    d = decode(bytes(audio), mono=True, strict=False, max_duration=math.inf)
+    return d.samples, d.sample_rate
 
 
 def _to_opus_rate(samples: Any, sr: int) -> tuple[Any, int]:
@@ -132,14 +136,16 @@ def encode_audio(audio: Any, *, sidecar_dir: Path | None = None) -> dict[str, An
     original = len(audio) if isinstance(audio, bytes | bytearray) else None
     try:
         import numpy as np
-        import soundfile as sf
+        import soundfile  # noqa: F401  (the audio extra is there)
 
+        from conformance.audio.encoding import soundfile_bytes
         from conformance.report import images
     except ImportError as exc:
         return {"error": f"audio not encoded ({exc}): install voice-conformance[audio]", "original_bytes": original}
     try:
         samples, sr = _decode(audio)
     except Exception as exc:  # the check judged the audio; the report only shows it
+        exc = exc.__cause__ or exc  # libsndfile's own error, which the decoder wraps
         return {"error": f"cannot decode audio: {type(exc).__name__}: {exc}", "original_bytes": original}
     samples = np.nan_to_num(samples[: int(MAX_CLIP_SECONDS * sr)])
     info: dict[str, Any] = images.stats(samples, sr)
@@ -147,9 +153,7 @@ def encode_audio(audio: Any, *, sidecar_dir: Path | None = None) -> dict[str, An
     info["waveform"] = base64.b64encode(images.waveform(samples)).decode("ascii")
     info["spectrogram"] = base64.b64encode(images.spectrogram(samples, sr)).decode("ascii")
     opus_samples, opus_sr = _to_opus_rate(np.clip(samples, -1, 1), sr)
-    buf = io.BytesIO()
-    sf.write(buf, opus_samples, opus_sr, format="OGG", subtype="OPUS", compression_level=0.95)
-    data = buf.getvalue()
+    data = soundfile_bytes(opus_samples, opus_sr, "OGG", "OPUS", compression_level=0.95)
     info["mime"] = OPUS_MIME
     if sidecar_dir is not None:
         sidecar_dir.mkdir(parents=True, exist_ok=True)

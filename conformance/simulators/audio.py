@@ -10,6 +10,8 @@ timing). :func:`encode` writes the samples in the container, codec, rate and bit
 >>> y = render(ref, 3.0, 44100, seed=b"request digest")      # 3 s of her voice at 44.1 kHz
 >>> mp3 = encode(y, 44100, "mp3", bitrate_kbps=128)           # CBR MP3, 128 kbps
 
+Uploads are read by the kit's decoder (:func:`conformance.audio.decoding.decode`, ``strict=False``)
+and output is written by its encoder (:mod:`conformance.audio.encoding`, re-exported here).
 numpy, soundfile and lameenc are imported inside the functions that need them.
 """
 
@@ -17,15 +19,21 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import math
-import shutil
-import subprocess
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+# the encoders live in the kit's one encoder module: re-exported for the provider simulators
+from conformance.audio.encoding import MP3_RATES as MP3_RATES
+from conformance.audio.encoding import OPUS_RATE as OPUS_RATE
+from conformance.audio.encoding import encode as encode
+from conformance.audio.encoding import encode_mp3 as encode_mp3
+from conformance.audio.encoding import encode_opus as encode_opus
+from conformance.audio.encoding import mp3_rate as mp3_rate
+from conformance.audio.encoding import to_int16 as to_int16
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -83,36 +91,25 @@ def wideband_speaker_ids() -> list[str]:
     return [s.id for s in corpus.speakers() if s.wideband]
 
 
+FFMPEG_RATE = 24000  # what ffmpeg decodes the uploads libsndfile cannot read to
+
+
 def decode(data: bytes, *, raw_sample_rate: int | None = None) -> tuple[np.ndarray, int]:
     """Samples of an uploaded file as float32 mono: WAV, FLAC, OGG, MP3 in-process, M4A/AAC via ffmpeg.
 
     ``raw_sample_rate`` reads headerless 16-bit little-endian PCM at that rate.
     Raises ``ValueError`` when the bytes cannot be decoded.
+
+    The kit's decoder, unchecked (``strict=False``): a simulator reads what a lenient service would
+    (MP3 with its encoder delay, no length cap), and what libsndfile refuses at 24 kHz through ffmpeg.
     """
-    import numpy as np
-    import soundfile as sf
+    from conformance.audio.decoding import decode as _decode
 
     if raw_sample_rate is not None:
-        usable = len(data) - len(data) % 2
-        return np.frombuffer(data[:usable], dtype="<i2").astype(np.float32) / 32768.0, raw_sample_rate
-    try:
-        y, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
-    except Exception as exc:
-        if shutil.which("ffmpeg") is None:
-            raise ValueError(f"cannot decode audio: {exc}") from None
-        return _decode_ffmpeg(data)
-    return np.ascontiguousarray(y.mean(axis=1), dtype=np.float32), int(rate)
-
-
-def _decode_ffmpeg(data: bytes, rate: int = 24000) -> tuple[np.ndarray, int]:
-    import numpy as np
-
-    proc = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1"],
-        input=data, capture_output=True, timeout=30, check=False)
-    if proc.returncode != 0 or not proc.stdout:
-        raise ValueError(f"cannot decode audio: {proc.stderr.decode(errors='replace').strip()[:200]}")
-    return np.frombuffer(proc.stdout, dtype="<i2").astype(np.float32) / 32768.0, rate
+        d = _decode(data, sample_rate=raw_sample_rate, sample_format="s16le", strict=False, max_duration=math.inf)
+    else:
+        d = _decode(data, mono=True, strict=False, max_duration=math.inf, ffmpeg_rate=FFMPEG_RATE)
+    return d.samples, d.sample_rate
 
 
 def audio_reference(data: bytes, *, raw_sample_rate: int | None = None) -> Reference:
@@ -607,84 +604,3 @@ def speak_text(ref: Reference, text: str, sr: int, *, seed: bytes | str | int, s
 def text_duration(text: str, speed: float = 1.0) -> float:
     """How long speech of ``text`` lasts at ``speed`` (1.0 = normal), in seconds (at least 1 s)."""
     return max(1.0, len(text.strip()) / CHARS_PER_SECOND) / max(speed, 0.1)
-
-
-# --------------------------------------------------------------------------------------------
-# encoders
-# --------------------------------------------------------------------------------------------
-
-
-def to_int16(y: np.ndarray) -> np.ndarray:
-    import numpy as np
-
-    return (np.clip(y, -1.0, 32767 / 32768) * 32768.0).astype("<i2")
-
-
-def encode(y: np.ndarray, sr: int, codec: str, *, bitrate_kbps: int | None = None) -> bytes:
-    """``y`` (float32 mono at ``sr`` Hz) as ``codec``: mp3 (CBR), opus (Ogg, 48 kHz), wav (PCM16),
-    pcm (raw s16le), ulaw / alaw (raw G.711)."""
-    if codec == "mp3":
-        return encode_mp3(y, sr, bitrate_kbps or 128)
-    if codec == "opus":
-        return encode_opus(y, sr, bitrate_kbps or 64)
-    if codec == "pcm":
-        return to_int16(y).tobytes()
-    if codec == "wav":
-        return _soundfile_bytes(y, sr, "WAV", "PCM_16")
-    if codec in ("ulaw", "alaw"):
-        return _soundfile_bytes(y, sr, "RAW", codec.upper())
-    raise ValueError(f"no encoder for codec {codec!r}")
-
-
-def _soundfile_bytes(y: np.ndarray, sr: int, fmt: str, subtype: str, **kwargs: object) -> bytes:
-    import soundfile as sf
-
-    buf = io.BytesIO()
-    sf.write(buf, y, sr, format=fmt, subtype=subtype, **kwargs)
-    return buf.getvalue()
-
-
-MP3_RATES = (16000, 22050, 24000, 32000, 44100, 48000)  # MPEG-1 and MPEG-2 (not the 2.5 extension)
-
-
-def mp3_rate(sr: int) -> int:
-    """The MPEG-1/2 audio rate closest to ``sr`` from above."""
-    return next((r for r in MP3_RATES if r >= sr), MP3_RATES[-1])
-
-
-def encode_mp3(y: np.ndarray, sr: int, bitrate_kbps: int) -> bytes:
-    """Constant-bitrate MP3 at exactly ``bitrate_kbps`` and ``sr`` Hz (LAME through lameenc).
-
-    MPEG-2/2.5 rates (below 32 kHz) allow at most 160 kbps and 64 kbps below 16 kHz: higher
-    bitrates are lowered to that.
-    """
-    import lameenc
-
-    if sr < 16000:
-        bitrate_kbps = min(bitrate_kbps, 64)
-    elif sr < 32000:
-        bitrate_kbps = min(bitrate_kbps, 160)
-
-    enc = lameenc.Encoder()
-    enc.set_channels(1)
-    enc.set_in_sample_rate(sr)
-    enc.set_out_sample_rate(sr)
-    enc.set_bit_rate(bitrate_kbps)
-    enc.set_quality(7)
-    return bytes(enc.encode(to_int16(y).tobytes()) + enc.flush())
-
-
-OPUS_RATE = 48000
-
-
-def encode_opus(y: np.ndarray, sr: int, bitrate_kbps: int) -> bytes:
-    """Ogg/Opus at ``bitrate_kbps`` (48 kHz, mono): libopus through ctypes when the shared library is
-    there, else libsndfile (whose compression level maps linearly onto 6–256 kbps)."""
-    if sr != OPUS_RATE:
-        y = resample(y, sr, OPUS_RATE)
-    from conformance.simulators import opus
-
-    if opus.available():
-        return opus.encode_ogg_opus(to_int16(y), bitrate_kbps * 1000)
-    level = min(1.0, max(0.0, (256_000 - bitrate_kbps * 1000) / 250_000))
-    return _soundfile_bytes(y, OPUS_RATE, "OGG", "OPUS", compression_level=level)

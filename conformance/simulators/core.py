@@ -14,18 +14,17 @@ import hashlib
 import json
 import math
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 from urllib.parse import urlsplit
 
 import httpx
 
 from conformance.simulators import faults as _faults
 from conformance.simulators.answers import SimResponse
-from conformance.simulators.faults import Fault
+from conformance.simulators.faults import AnswerFault, AudioFault, Fault, JobFault, ModifyFault
 from conformance.spec import wire
 from conformance.spec.model import MISSING, AudioInput, Endpoint, ErrorCase, Provider, Source, Violation
 from conformance.spec.registry import provider as get_provider
@@ -140,18 +139,20 @@ class Context:
         """A stable hash of the simulator seed, the endpoint and every param value (audio by content)."""
         return request_digest(self.sim.seed, self.endpoint.id, self.params)
 
-    def take_audio_fault(self) -> Fault | None:
+    def take_audio_fault(self) -> AudioFault | None:
         """The next audio fault aimed at this endpoint, counted as used (``None`` if there is none)."""
         f = self.sim._take_fault(self.endpoint.id, "audio")
         if f is not None:
             self.fault_names.append(f.key)
-        return f
+        return cast("AudioFault | None", f)
 
-    def take_job_fault(self) -> Fault | None:
+    def take_job_fault(self) -> JobFault | None:
+        """The next job fault aimed at this endpoint, counted as used: the provider simulator calls its
+        ``job(job)`` on the job it queues (``None`` if there is none)."""
         f = self.sim._take_fault(self.endpoint.id, "job")
         if f is not None:
             self.fault_names.append(f.key)
-        return f
+        return cast("JobFault | None", f)
 
     def error(self, name: str, message: str | None = None, *, violations: list[Violation] | None = None,
               case: ErrorCase | None = None, headers: Mapping[str, str] | None = None) -> SimResponse:
@@ -476,22 +477,18 @@ class Simulator:
         """
         from conformance.simulators.audio import render, speak_text
 
+        def make(voice: Reference, rate: int) -> np.ndarray:
+            if follow is not None:
+                return render(voice, follow.duration if duration is None else duration, rate, seed=ctx.digest,
+                              follow=(follow.samples, follow.sample_rate))
+            if text is not None:
+                return speak_text(voice, text, rate, seed=ctx.digest, speed=speed)
+            return render(voice, duration or 1.0, rate, seed=ctx.digest)
+
         fault = ctx.take_audio_fault()
-        rate = sample_rate
-        if isinstance(fault, _faults.WrongSpeaker):
-            ref = self.wrong_speaker_reference(fault, ref)
-        elif isinstance(fault, _faults.WrongSampleRate):
-            rate = fault.rate_for(sample_rate)
-        if follow is not None:
-            y = render(ref, follow.duration if duration is None else duration, rate, seed=ctx.digest,
-                       follow=(follow.samples, follow.sample_rate))
-        elif text is not None:
-            y = speak_text(ref, text, rate, seed=ctx.digest, speed=speed)
-        else:
-            y = render(ref, duration or 1.0, rate, seed=ctx.digest)
-        if isinstance(fault, _faults.SilentAudio):
-            return silence_like(len(y)), rate
-        return y, rate
+        if fault is None:
+            return make(ref, sample_rate), sample_rate
+        return fault.audio(ctx, ref, sample_rate, make)
 
     def voice_reference(self, voice: Voice) -> Reference:
         from conformance.simulators.audio import audio_reference, speaker_reference
@@ -564,53 +561,24 @@ class Simulator:
         return None
 
     def _modify(self, endpoint_id: str, resp: SimResponse) -> SimResponse:
+        """Apply the armed modify-phase faults aimed at this endpoint (one of each key) to ``resp``."""
         with self._lock:
-            candidates = [f for f in self.faults if f.phase == "modify" and f.active and f.matches(endpoint_id)]
+            candidates = [cast(ModifyFault, f) for f in self.faults
+                          if f.phase == "modify" and f.active and f.matches(endpoint_id)]
         seen: set[str] = set()
         for f in candidates:
-            if f.key in seen:
-                continue
-            if isinstance(f, _faults.MalformedJson) and not resp.is_json:
-                continue
-            if isinstance(f, _faults.WrongErrorShape) and not resp.error:
-                continue
-            if not f.take():
+            if f.key in seen or not f.accepts(resp) or not f.take():
                 continue
             seen.add(f.key)
             resp.faults.append(f.key)
-            if isinstance(f, _faults.Latency):
-                resp.delay += f.seconds
-            elif isinstance(f, _faults.TruncatedBody):
-                resp.send_bytes = int(len(resp.body) * min(max(f.fraction, 0.0), 0.999))
-            elif isinstance(f, _faults.MalformedJson):
-                resp.body = f.garble(resp.body)
-            elif isinstance(f, _faults.WrongContentType):
-                resp.headers["content-type"] = f.content_type
-            elif isinstance(f, _faults.WrongErrorShape):
-                resp.body = f.reshape(resp.body)
+            resp = f.modify(resp)
         return resp
 
     def _answer_fault(self, f: Fault, ctx: Context | None, provider: Provider) -> SimResponse:
-        rid = ctx.request_id if ctx else None
-        ep = ctx.endpoint if ctx else None
-        if isinstance(f, _faults.RateLimit):
-            cases = provider.errors_named("rate_limit")
-            case = next((c for c in cases if f.code in (None, c.code)), cases[0])
-            resp = self.render_error(provider, "rate_limit", request_id=rid, endpoint=ep, case=case,
-                                     headers=f.retry_headers(provider.retry_headers, time.time()))
-            body = resp.json()
-            if isinstance(body, dict) and "retry_after" in body:  # the documented body field carries it too
-                body["retry_after"] = f.retry_after
-                resp.body = json.dumps(body, separators=(",", ":")).encode()
-            return resp
-        if isinstance(f, _faults.ServerError):
-            case = next((c for c in provider.errors if c.status == f.status), None) or provider.error("server_error")
-            return self.render_error(provider, case.name, request_id=rid, endpoint=ep, case=case)
-        if isinstance(f, _faults.HtmlErrorPage):
-            return SimResponse(f.status, f.page(), {"content-type": "text/html"})
-        if isinstance(f, _faults.Timeout):
-            return SimResponse(504, b"", {}, timeout=True, timeout_after=f.seconds, hold=f.served_seconds)
-        raise AssertionError(f"not an answer fault: {f!r}")  # pragma: no cover
+        """The answer of an answer-phase fault, marked with its key."""
+        resp = cast(AnswerFault, f).answer(self, provider, ctx)
+        resp.faults.append(f.key)
+        return resp
 
     # -- the pipeline -------------------------------------------------------------------------
 
@@ -651,9 +619,7 @@ class Simulator:
     def _answer(self, ctx: Context, ps: ProviderSimulator) -> SimResponse:
         f = self._take_fault(ctx.endpoint.id, "answer")
         if f is not None:
-            resp = self._answer_fault(f, ctx, ps.provider)
-            resp.faults.append(f.key)
-            return resp
+            return self._answer_fault(f, ctx, ps.provider)
         decoded = wire.decode_request(ctx.endpoint, ctx.request, resolve_url=self.resolve_url)
         ctx.params, ctx.api_key = decoded.params, decoded.api_key
         problem = self._auth_problem(ps.provider_id, decoded.api_key)
@@ -693,7 +659,6 @@ class Simulator:
             fault = self._take_fault(endpoint_id or "", "answer")
             if fault is not None:
                 resp = self._answer_fault(fault, None, provider)
-                resp.faults.append(fault.key)
                 return self._modify(endpoint_id or "", resp), endpoint_id, None
         body = b"" if request.method == "HEAD" else f.data
         resp = SimResponse(200, body, {"content-type": f.content_type, "content-length": str(len(f.data))})
@@ -755,8 +720,3 @@ def _safe_url(url: httpx.URL) -> str:
     """The URL without a query string that could hold a secret."""
     return str(url).split("?", 1)[0]
 
-
-def silence_like(n: int) -> np.ndarray:
-    import numpy as np
-
-    return np.zeros(n, dtype=np.float32)

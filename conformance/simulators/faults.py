@@ -1,15 +1,22 @@
 """Faults a simulator can inject: how the suite and users prove that clients and checks catch bad providers.
 
 A fault is a small class with a registry (cf. :mod:`conformance.spec.model` constraints): its
-``key`` is the name given to :meth:`Simulator.inject`, its ``phase`` says where it acts:
+``key`` is the name given to :meth:`Simulator.inject`, its ``phase`` says where it acts, and it
+carries its own behaviour as the one method of its phase (named like the phase; the simulator
+calls it without knowing the fault's class). Adding a fault is adding a subclass of its phase's
+base class here:
 
-- ``answer``: replaces the provider's answer (``rate_limit``, ``server_error``, ``html_error_page``,
-  ``timeout``); the request is not processed;
-- ``modify``: changes the answer on its way out (``latency``, ``truncated_body``, ``malformed_json``,
-  ``wrong_content_type``, ``wrong_error_shape``);
-- ``audio``: changes the audio a request produces (``wrong_sample_rate``, ``silent_audio``,
-  ``wrong_speaker``);
-- ``job``: changes how a queued job ends (``job_failed``, ``job_stuck``).
+- ``answer`` (:class:`AnswerFault`): replaces the provider's answer (``rate_limit``,
+  ``server_error``, ``html_error_page``, ``timeout``); the request is not processed.
+  ``answer(sim, provider, ctx) -> SimResponse`` (``ctx`` is ``None`` for a download);
+- ``modify`` (:class:`ModifyFault`): changes the answer on its way out (``latency``,
+  ``truncated_body``, ``malformed_json``, ``wrong_content_type``, ``wrong_error_shape``).
+  ``modify(response) -> SimResponse``, only for answers it ``accepts(response)``;
+- ``audio`` (:class:`AudioFault`): changes the audio a request produces (``wrong_sample_rate``,
+  ``silent_audio``, ``wrong_speaker``). ``audio(ctx, ref, rate, render) -> (samples, rate)``, where
+  ``render(ref, rate)`` makes the request's speech in the voice of ``ref`` at ``rate``;
+- ``job`` (:class:`JobFault`): changes how a queued job ends (``job_failed``, ``job_stuck``).
+  ``job(job) -> None`` sets what the job reads (:class:`QueuedJob`).
 
 >>> sim.inject("rate_limit", endpoint="<provider>.<endpoint>", retry_after=0)   # doctest: +SKIP
 >>> sim.inject(latency(0.2), times=3)                                                # doctest: +SKIP
@@ -21,22 +28,55 @@ id, or the download of output files (``<provider>.download``); ``None`` matches 
 
 from __future__ import annotations
 
+import json
 import math
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+
+from conformance.simulators.answers import SimResponse
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+    from conformance.simulators.audio import Reference
+    from conformance.spec.model import Endpoint, ErrorCase, Provider
 
 Phase = Literal["answer", "modify", "audio", "job"]
+
+
+class Simulator(Protocol):
+    """What a fault uses of the simulator it is injected into (:class:`conformance.simulators.core.Simulator`)."""
+
+    def render_error(self, provider: Provider, name: str, *, request_id: str | None = None,
+                     endpoint: Endpoint | None = None, case: ErrorCase | None = None,
+                     headers: dict[str, str] | None = None) -> SimResponse: ...
+
+    def wrong_speaker_reference(self, fault: Any, ref: Reference) -> Reference: ...
+
+
+class Context(Protocol):
+    """What a fault reads of the request it changes (:class:`conformance.simulators.core.Context`)."""
+
+    endpoint: Endpoint
+    request_id: str
+    sim: Simulator
 
 FAULTS: dict[str, type[Fault]] = {}
 
 
 @dataclass
 class Fault:
-    """One injected fault. ``hits`` counts the requests it changed; ``remaining`` what is left."""
+    """One injected fault. ``hits`` counts the requests it changed; ``remaining`` what is left.
+
+    Subclass the base class of its phase (:class:`AnswerFault`, :class:`ModifyFault`,
+    :class:`AudioFault`, :class:`JobFault`) and define the method named like the phase.
+    """
 
     key: ClassVar[str] = "fault"
-    phase: ClassVar[Phase] = "modify"
+    phase: ClassVar[Phase]
     endpoint: str | None = field(default=None, kw_only=True)
     times: int | None = field(default=1, kw_only=True)
     hits: int = field(default=0, kw_only=True)
@@ -75,11 +115,70 @@ class Fault:
         return f"{self.key} on {where}, {times}"
 
 
+class AnswerFault(Fault):
+    """Replaces the provider's answer; the request is not processed."""
+
+    phase: ClassVar[Phase] = "answer"
+
+    def answer(self, sim: Simulator, provider: Provider, ctx: Context | None) -> SimResponse:
+        """The answer instead of the provider's (``ctx`` is ``None`` for the download of a file)."""
+        raise NotImplementedError(f"{type(self).__name__} does not say how it answers")
+
+
+class ModifyFault(Fault):
+    """Changes the answer on its way out."""
+
+    phase: ClassVar[Phase] = "modify"
+
+    def accepts(self, response: SimResponse) -> bool:
+        """Whether this answer is one the fault changes (one it does not leaves the fault armed)."""
+        return True
+
+    def modify(self, response: SimResponse) -> SimResponse:
+        """The changed answer (``response`` may be changed in place and returned)."""
+        raise NotImplementedError(f"{type(self).__name__} does not say how it changes an answer")
+
+
+Render = Callable[["Reference", int], "np.ndarray"]
+
+
+class AudioFault(Fault):
+    """Changes the audio a request produces."""
+
+    phase: ClassVar[Phase] = "audio"
+
+    def audio(self, ctx: Context, ref: Reference, rate: int, render: Render) -> tuple[np.ndarray, int]:
+        """``(samples, rate)`` for a request asking for speech in the voice of ``ref`` at ``rate``;
+        ``render(ref, rate)`` makes that speech (the clean answer is ``render(ref, rate), rate``)."""
+        raise NotImplementedError(f"{type(self).__name__} does not say how it changes audio")
+
+
+class QueuedJob(Protocol):
+    """What a job fault sets on a provider simulator's queued job."""
+
+    fail_message: str | None  # not None: the job ends ``failed`` with this message
+    stuck: bool  # the job stays ``processing``
+
+
+class JobFault(Fault):
+    """Changes how a queued job ends."""
+
+    phase: ClassVar[Phase] = "job"
+
+    def job(self, job: QueuedJob) -> None:
+        """Set how ``job`` (just queued) ends."""
+        raise NotImplementedError(f"{type(self).__name__} does not say how it changes a job")
+
+
+PHASES: dict[Phase, type[Fault]] = {"answer": AnswerFault, "modify": ModifyFault, "audio": AudioFault,
+                                    "job": JobFault}
+
+
 # -- answer: the provider's answer is replaced ---------------------------------------------------
 
 
 @dataclass
-class RateLimit(Fault):
+class RateLimit(AnswerFault):
     """429 with the provider's documented body and retry hints (headers, a ``retry_after`` body field).
 
     ``retry_after`` in seconds; ``code`` picks one of several documented 429 codes (for example
@@ -87,9 +186,20 @@ class RateLimit(Fault):
     """
 
     key: ClassVar[str] = "rate_limit"
-    phase: ClassVar[Phase] = "answer"
     retry_after: float = 1.0
     code: str | None = None
+
+    def answer(self, sim: Simulator, provider: Provider, ctx: Context | None) -> SimResponse:
+        cases = provider.errors_named("rate_limit")
+        case = next((c for c in cases if self.code in (None, c.code)), cases[0])
+        resp = sim.render_error(provider, "rate_limit", request_id=ctx.request_id if ctx else None,
+                                endpoint=ctx.endpoint if ctx else None, case=case,
+                                headers=self.retry_headers(provider.retry_headers, time.time()))
+        body = resp.json()
+        if isinstance(body, dict) and "retry_after" in body:  # the documented body field carries it too
+            body["retry_after"] = self.retry_after
+            resp.body = json.dumps(body, separators=(",", ":")).encode()
+        return resp
 
     def retry_headers(self, names: tuple[str, ...], now: float) -> dict[str, str]:
         """The provider's retry headers (``Provider.retry_headers``) for :attr:`retry_after`."""
@@ -102,21 +212,27 @@ class RateLimit(Fault):
 
 
 @dataclass
-class ServerError(Fault):
+class ServerError(AnswerFault):
     """A 5xx with the provider's documented body (``status`` 500 or 503)."""
 
     key: ClassVar[str] = "server_error"
-    phase: ClassVar[Phase] = "answer"
     status: int = 500
+
+    def answer(self, sim: Simulator, provider: Provider, ctx: Context | None) -> SimResponse:
+        case = next((c for c in provider.errors if c.status == self.status), None) or provider.error("server_error")
+        return sim.render_error(provider, case.name, request_id=ctx.request_id if ctx else None,
+                                endpoint=ctx.endpoint if ctx else None, case=case)
 
 
 @dataclass
-class HtmlErrorPage(Fault):
+class HtmlErrorPage(AnswerFault):
     """A gateway's HTML error page instead of the provider's JSON (``status`` 502 by default)."""
 
     key: ClassVar[str] = "html_error_page"
-    phase: ClassVar[Phase] = "answer"
     status: int = 502
+
+    def answer(self, sim: Simulator, provider: Provider, ctx: Context | None) -> SimResponse:
+        return SimResponse(self.status, self.page(), {"content-type": "text/html"})
 
     def page(self) -> bytes:
         reason = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
@@ -127,40 +243,57 @@ class HtmlErrorPage(Fault):
 
 
 @dataclass
-class Timeout(Fault):
+class Timeout(AnswerFault):
     """No answer. In-process: ``httpx.ReadTimeout`` after ``seconds``; over HTTP the server holds the
     connection for ``seconds`` (or until the client gives up) and closes it without answering."""
 
     key: ClassVar[str] = "timeout"
-    phase: ClassVar[Phase] = "answer"
     seconds: float = 0.0
     served_seconds: float = 60.0
+
+    def answer(self, sim: Simulator, provider: Provider, ctx: Context | None) -> SimResponse:
+        return SimResponse(504, b"", {}, timeout=True, timeout_after=self.seconds, hold=self.served_seconds)
 
 
 # -- modify: the answer is changed on its way out -------------------------------------------------
 
 
 @dataclass
-class Latency(Fault):
+class Latency(ModifyFault):
     """The answer comes ``seconds`` late."""
 
     key: ClassVar[str] = "latency"
     seconds: float = 0.5
 
+    def modify(self, response: SimResponse) -> SimResponse:
+        response.delay += self.seconds
+        return response
+
 
 @dataclass
-class TruncatedBody(Fault):
+class TruncatedBody(ModifyFault):
     """The full ``Content-Length`` is announced but only ``fraction`` of the body is sent."""
 
     key: ClassVar[str] = "truncated_body"
     fraction: float = 0.5
 
+    def modify(self, response: SimResponse) -> SimResponse:
+        response.send_bytes = int(len(response.body) * min(max(self.fraction, 0.0), 0.999))
+        return response
+
 
 @dataclass
-class MalformedJson(Fault):
-    """A JSON answer is cut mid-document (status and content type unchanged)."""
+class MalformedJson(ModifyFault):
+    """A JSON answer is cut mid-document (status and content type unchanged). Only JSON answers are changed."""
 
     key: ClassVar[str] = "malformed_json"
+
+    def accepts(self, response: SimResponse) -> bool:
+        return response.is_json
+
+    def modify(self, response: SimResponse) -> SimResponse:
+        response.body = self.garble(response.body)
+        return response
 
     def garble(self, body: bytes) -> bytes:
         cut = max(1, len(body) // 2)
@@ -168,23 +301,32 @@ class MalformedJson(Fault):
 
 
 @dataclass
-class WrongContentType(Fault):
+class WrongContentType(ModifyFault):
     """The answer is labelled with ``content_type`` (not one the provider documents)."""
 
     key: ClassVar[str] = "wrong_content_type"
     content_type: str = "text/plain; charset=utf-8"
 
+    def modify(self, response: SimResponse) -> SimResponse:
+        response.headers["content-type"] = self.content_type
+        return response
+
 
 @dataclass
-class WrongErrorShape(Fault):
+class WrongErrorShape(ModifyFault):
     """Errors keep their status but come in a generic body (``{"error": {"message", "type"}}``), not the
     provider's documented error shape. Only error answers are changed."""
 
     key: ClassVar[str] = "wrong_error_shape"
 
-    def reshape(self, body: bytes) -> bytes:
-        import json
+    def accepts(self, response: SimResponse) -> bool:
+        return response.error
 
+    def modify(self, response: SimResponse) -> SimResponse:
+        response.body = self.reshape(response.body)
+        return response
+
+    def reshape(self, body: bytes) -> bytes:
         try:
             old = json.loads(body)
         except ValueError:
@@ -211,14 +353,17 @@ def _first_message(value: Any) -> str | None:
 
 
 @dataclass
-class WrongSampleRate(Fault):
+class WrongSampleRate(AudioFault):
     """The audio is made at another rate than asked (``sample_rate``; default 16 kHz, or 24 kHz when
     16 kHz was asked). Containers declare the rate they really hold; raw formats cannot say, so
     their duration and pitch are off; Opus, always 48 kHz, carries only that rate's bandwidth."""
 
     key: ClassVar[str] = "wrong_sample_rate"
-    phase: ClassVar[Phase] = "audio"
     sample_rate: int | None = None
+
+    def audio(self, ctx: Context, ref: Reference, rate: int, render: Render) -> tuple[np.ndarray, int]:
+        wrong = self.rate_for(rate)
+        return render(ref, wrong), wrong
 
     def rate_for(self, asked: int) -> int:
         if self.sample_rate is not None:
@@ -227,40 +372,51 @@ class WrongSampleRate(Fault):
 
 
 @dataclass
-class SilentAudio(Fault):
+class SilentAudio(AudioFault):
     """The audio has the right format and length but is digital silence."""
 
     key: ClassVar[str] = "silent_audio"
-    phase: ClassVar[Phase] = "audio"
+
+    def audio(self, ctx: Context, ref: Reference, rate: int, render: Render) -> tuple[np.ndarray, int]:
+        import numpy as np
+
+        return np.zeros(len(render(ref, rate)), dtype=np.float32), rate
 
 
 @dataclass
-class WrongSpeaker(Fault):
-    """The audio is spoken by another voice than asked (``speaker``: a fixture speaker id)."""
+class WrongSpeaker(AudioFault):
+    """The audio is spoken by another voice than asked (``speaker``: a fixture speaker id; by default
+    the fixture speaker least like the voice asked, see :meth:`Simulator.wrong_speaker_reference`)."""
 
     key: ClassVar[str] = "wrong_speaker"
-    phase: ClassVar[Phase] = "audio"
     speaker: str | None = None
+
+    def audio(self, ctx: Context, ref: Reference, rate: int, render: Render) -> tuple[np.ndarray, int]:
+        return render(ctx.sim.wrong_speaker_reference(self, ref), rate), rate
 
 
 # -- job: how a queued job ends ---------------------------------------------------------------
 
 
 @dataclass
-class JobFailed(Fault):
+class FailJob(JobFault):
     """A queued job ends ``failed`` (fetch answers the failure; the webhook gets the failed payload)."""
 
     key: ClassVar[str] = "job_failed"
-    phase: ClassVar[Phase] = "job"
     message: str = "Failed to generate audio"
+
+    def job(self, job: QueuedJob) -> None:
+        job.fail_message = self.message  # still queued at first, like any job
 
 
 @dataclass
-class JobStuck(Fault):
+class StickJob(JobFault):
     """A queued job stays ``processing`` for ever."""
 
     key: ClassVar[str] = "job_stuck"
-    phase: ClassVar[Phase] = "job"
+
+    def job(self, job: QueuedJob) -> None:
+        job.stuck = True
 
 
 # constructors that read like the fault names
@@ -276,8 +432,8 @@ wrong_error_shape = WrongErrorShape
 wrong_sample_rate = WrongSampleRate
 silent_audio = SilentAudio
 wrong_speaker = WrongSpeaker
-job_failed = JobFailed
-job_stuck = JobStuck
+job_failed = FailJob
+job_stuck = StickJob
 
 
 UNSET: Any = object()

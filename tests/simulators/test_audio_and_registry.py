@@ -10,8 +10,8 @@ import pytest
 import soundfile as sf
 
 from conformance import registry as packages
-from conformance.audio import probe
-from conformance.simulators import FAULTS, Simulator, audio, opus
+from conformance.audio import opus, probe
+from conformance.simulators import FAULTS, Simulator, audio
 from conformance.simulators.core import ProviderSimulator, simulator_class
 from conformance.spec import endpoints, providers
 

@@ -296,3 +296,62 @@ def test_wrong_error_shape_changes_only_errors_keeping_their_status(sim, provide
     with pytest.raises(c.ProviderError) as again:  # used up: the next error has the provider's shape
         call(sim, provider_id, client(provider_id, "bad"))
     jsonschema.validate(again.value.body, shape.schema)
+
+
+# -- faults carry their own behaviour --------------------------------------------------------------
+
+KEYS = {"rate_limit", "server_error", "html_error_page", "timeout", "latency", "truncated_body", "malformed_json",
+        "wrong_content_type", "wrong_error_shape", "wrong_sample_rate", "silent_audio", "wrong_speaker",
+        "job_failed", "job_stuck"}
+
+
+@pytest.mark.parametrize("key", sorted(KEYS))
+def test_every_fault_implements_the_method_of_its_phase(key):
+    import inspect
+
+    cls = faults.FAULTS[key]
+    base = faults.PHASES[cls.phase]
+    assert issubclass(cls, base), f"{cls.__name__} ({cls.phase}) must subclass {base.__name__}"
+    method = getattr(cls, cls.phase, None)
+    assert method is not None and method is not getattr(base, cls.phase), \
+        f"{cls.__name__} does not implement {cls.phase}(): a fault must carry its behaviour"
+    assert list(inspect.signature(method).parameters) == list(inspect.signature(getattr(base, cls.phase)).parameters)
+
+
+def test_the_registry_keeps_its_keys_and_the_job_faults_do_not_shadow_the_client_errors():
+    assert set(faults.FAULTS) == KEYS
+    assert (faults.FAULTS["job_failed"], faults.FAULTS["job_stuck"]) == (faults.FailJob, faults.StickJob)
+    assert faults.job_failed is faults.FailJob and faults.job_stuck is faults.StickJob
+    assert not hasattr(faults, "JobFailed") and not hasattr(faults, "JobStuck")
+    assert issubclass(c.JobFailed, c.ProviderError)
+
+
+def test_a_new_fault_is_one_class(sim):
+    import httpx
+
+    class Teapot(faults.AnswerFault):
+        key = "test_teapot"
+
+        def answer(self, sim, provider, ctx):
+            return faults.SimResponse(418, b"short and stout", {"content-type": "text/plain"})
+
+    class Stamped(faults.ModifyFault):
+        key = "test_stamped"
+
+        def accepts(self, response):
+            return response.status == 418
+
+        def modify(self, response):
+            response.headers["x-stamped"] = "yes"
+            return response
+
+    try:
+        stamp = sim.inject("test_stamped")
+        url = "https://modelslab.com/api/v1/enterprise/voice/fetch/1"
+        assert httpx.post(url, json={"key": "k"}).status_code != 418 and stamp.hits == 0  # not accepted: armed
+        sim.inject("test_teapot", endpoint="modelslab.fetch")
+        r = httpx.post(url, json={"key": "k"})
+        assert (r.status_code, r.text, r.headers["x-stamped"]) == (418, "short and stout", "yes")
+        assert sim.calls[-1].faults == ["test_teapot", "test_stamped"]
+    finally:
+        del faults.FAULTS[Teapot.key], faults.FAULTS[Stamped.key]

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 from conformance.simulators.core import Context, ProviderSimulator, SimError, SimResponse
-from conformance.simulators.faults import JobFailed, JobStuck
 from conformance.spec.model import AudioInput, Precedence
 
 UNKNOWN_URL_SECONDS = 4.0  # length assumed for source audio behind a URL the simulator cannot see
@@ -22,7 +21,7 @@ PROCESSING_MESSAGE = "Your request is being processed"
 
 
 @dataclass
-class Job:
+class SimulatedJob:
     id: int
     endpoint_id: str
     output: list[str]
@@ -33,8 +32,8 @@ class Job:
     polls_left: int
     created: float = field(default_factory=time.monotonic)
     state: Literal["processing", "success", "failed"] = "processing"
-    fail_message: str | None = None
-    stuck: bool = False
+    fail_message: str | None = None  # set by a job fault: the job ends failed with it
+    stuck: bool = False  # set by a job fault: the job stays processing
     fetch_result: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -44,7 +43,7 @@ class ModelsLabSimulator(ProviderSimulator):
 
     def __init__(self, sim: Any):
         super().__init__(sim)
-        self.jobs: dict[str, Job] = {}
+        self.jobs: dict[str, SimulatedJob] = {}
         self._timers: list[threading.Timer] = []
 
     @property
@@ -102,12 +101,12 @@ class ModelsLabSimulator(ProviderSimulator):
         fault = ctx.take_job_fault()
         job_id = int(self.sim.next_id("job")[:12], 16) % 900_000_000 + 100_000_000
         name = f"{self.sim.next_uuid('output')}.wav"
-        job = Job(id=job_id, endpoint_id=ctx.endpoint.id, output=[], meta=self._meta(ctx, name),
+        job = SimulatedJob(id=job_id, endpoint_id=ctx.endpoint.id, output=[], meta=self._meta(ctx, name),
                   track_id=ctx.params.get("track_id"), webhook=ctx.params.get("webhook"),
                   generation_time=round(time.perf_counter() - started + duration * 0.25, 2),
-                  polls_left=self.sim.job_polls, stuck=isinstance(fault, JobStuck))
-        if isinstance(fault, JobFailed):
-            job.fail_message = fault.message  # still queued at first, like any job
+                  polls_left=self.sim.job_polls)
+        if fault is not None:
+            fault.job(job)  # still queued at first, like any job
         url = self.sim.host_file(wav, name, content_type="audio/wav", provider_id=self.provider_id,
                                  ready=lambda: job.state == "success")
         job.output = [url]
@@ -132,12 +131,12 @@ class ModelsLabSimulator(ProviderSimulator):
         meta["filename"] = filename
         return meta
 
-    def _finish_locked(self, job: Job) -> None:
+    def _finish_locked(self, job: SimulatedJob) -> None:
         with job.lock:
             if job.state == "processing":
                 self._finish(job)
 
-    def _finish(self, job: Job) -> None:
+    def _finish(self, job: SimulatedJob) -> None:
         job.state = "failed" if job.fail_message is not None else "success"
         if job.webhook:
             self.sim.deliver_webhook(job.webhook, self._webhook_payload(job))
@@ -151,7 +150,7 @@ class ModelsLabSimulator(ProviderSimulator):
                     n += 1
         return n
 
-    def _body(self, job: Job) -> dict[str, Any]:
+    def _body(self, job: SimulatedJob) -> dict[str, Any]:
         if job.state == "processing":
             eta = self.sim.job_seconds if self.sim.job_seconds is not None else max(1, job.polls_left)
             return {"status": "processing", "id": job.id, "eta": eta, "message": PROCESSING_MESSAGE,
@@ -163,7 +162,7 @@ class ModelsLabSimulator(ProviderSimulator):
                 "output": list(job.output), "proxy_links": list(job.output), "future_links": list(job.output),
                 "meta": job.meta, "track_id": job.track_id}
 
-    def _webhook_payload(self, job: Job) -> dict[str, Any]:
+    def _webhook_payload(self, job: SimulatedJob) -> dict[str, Any]:
         if job.state == "failed":
             return {"status": "failed", "id": job.id, "message": job.fail_message, "track_id": job.track_id}
         return {"status": "success", "id": job.id, "output": list(job.output),
