@@ -158,7 +158,7 @@ def _normalise(table: Mapping[str, Any], where: str, path: Path) -> dict[str, An
 
 def parse(table: Mapping[str, Any], path: Path | None = None) -> Config:
     """A :class:`Config` from a TOML table, every key and value checked."""
-    from conformance.suite.thresholds import THRESHOLD_RANGES
+    from conformance.thresholds import THRESHOLD_RANGES
 
     where = f"[tool.{TABLE}] " if path is not None and path.name == PYPROJECT else ""
     p = path or Path("<config>")
@@ -270,7 +270,7 @@ def _show(value: Any) -> str:
 
 def parse_threshold_flags(flags: Any) -> dict[str, float]:
     """``["mos_floor=2.5", ...]`` (``--conformance-threshold``) as a checked mapping; ValueError names the flag."""
-    from conformance.suite.thresholds import THRESHOLD_RANGES
+    from conformance.thresholds import THRESHOLD_RANGES
 
     out: dict[str, float] = {}
     for flag in flags or ():

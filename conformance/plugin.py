@@ -91,8 +91,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """Resolve the options against the configuration file, before any other plugin reads them."""
     for marker, text in MARKERS.items():
         config.addinivalue_line("markers", f"{marker}: {text}")
+    from conformance import thresholds
     from conformance.config import ConfigError, parse_threshold_flags
-    from conformance.suite import thresholds
 
     try:
         cfg = _load_run_config(config)

@@ -128,9 +128,9 @@ def flow_settings() -> Any:
 def schema_ok(endpoint_id: str, status: int | None, body: bytes) -> None:
     """Assert that a flow's answer has the endpoint's documented response schema."""
     from conformance import spec
-    from conformance.suite import checks
+    from conformance.checks import Case, run
 
-    result = checks.response_schema_conformance(spec.get(endpoint_id), status or 0, body)
+    result = run("response_schema_conformance", Case(endpoint=spec.get(endpoint_id), status=status or 0, body=body))
     assert result.passed, result.explain()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conformance.config import Config, ConfigError, find_config, load_config, parse_threshold_flags
-from conformance.suite.thresholds import Thresholds
+from conformance.thresholds import Thresholds
 
 pytest_plugins = ["pytester"]
 
@@ -151,7 +151,7 @@ def test_threshold_flags_are_checked() -> None:
 
 PROBE = '''
 import os
-from conformance.suite.thresholds import THRESHOLDS
+from conformance.thresholds import THRESHOLDS
 
 def test_probe(conformance_target, conformance_client, cassette_scrubber, pytestconfig):
     client = conformance_client("elevenlabs")
@@ -210,7 +210,7 @@ def test_flags_and_environment_beat_the_file(project: pytest.Pytester, monkeypat
 
 def test_xdist_workers_read_the_controllers_file(project: pytest.Pytester) -> None:
     project.makepyfile(test_worker='''
-from conformance.suite.thresholds import THRESHOLDS
+from conformance.thresholds import THRESHOLDS
 
 def test_worker(conformance_target, conformance_client):
     assert conformance_target.providers == ("elevenlabs", "novita")

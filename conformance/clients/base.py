@@ -15,14 +15,15 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import httpx
 
+from conformance import contract
 from conformance.audio.probe import AudioDecodeError, probe, sniff
 from conformance.clients.errors import (
     AuthError,
+    ClientError,
     NetworkError,
     NotFound,
     ProtocolError,
@@ -31,7 +32,7 @@ from conformance.clients.errors import (
     RateLimited,
     RequestTimeout,
 )
-from conformance.clients.results import AudioResult, Timing, VoiceResult
+from conformance.clients.results import AudioResult, Exchange, Timing, VoiceResult
 from conformance.clients.transport import (
     RETRY_STATUSES,
     Flow,
@@ -55,40 +56,11 @@ from conformance.spec.model import (
     SpecViolation,
     SpecWarning,
     Violation,
-    content_type_ok,
-    schema_errors,
 )
 from conformance.spec.wire import audio_from_user, encode_request, probe_into, raw_pcm_rule
 
 log = logging.getLogger("conformance.clients")
 
-
-@dataclass
-class Exchange:
-    """One request and the complete response to it, kept in ``client.history`` (newest last)."""
-
-    request: httpx.Request
-    received: Received
-    attempt: int
-
-    @property
-    def status(self) -> int:
-        return self.received.response.status_code
-
-    @property
-    def headers(self) -> httpx.Headers:
-        return self.received.response.headers
-
-    @property
-    def body(self) -> bytes:
-        return self.received.body
-
-    @property
-    def content_type(self) -> str:
-        return self.received.response.headers.get("content-type", "")
-
-    def __repr__(self) -> str:
-        return f"<Exchange {self.request.method} {self.request.url.path} -> {self.status}>"
 
 UNSET: Any = MISSING  # default of every documented keyword: "not sent"
 
@@ -281,11 +253,9 @@ class ClientCore:
         return h.get("request-id") or h.get("x-request-id") or h.get("x-trace-id")
 
     def _check_complete(self, ep: Endpoint | None, got: Received) -> None:
-        declared = got.response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) != got.wire_bytes:
-            raise ProtocolError(f"truncated body: received {got.wire_bytes} of {declared} bytes "
-                                "announced by Content-Length", status=got.response.status_code,
-                                endpoint_id=ep.id if ep else None,
+        broken = contract.complete(got.response.headers.get("content-length"), got.wire_bytes)
+        if broken is not None:
+            raise ProtocolError(broken.message, status=got.response.status_code, endpoint_id=ep.id if ep else None,
                                 content_type=got.response.headers.get("content-type"))
 
     def _excerpt(self, got: Received, limit: int = 300) -> str:
@@ -293,39 +263,21 @@ class ClientCore:
         return self._key.mask(text)
 
     def _json(self, ep: Endpoint, got: Received) -> Any:
-        """The JSON body, or :class:`ProtocolError` saying how it is not JSON."""
+        """The JSON body, or :class:`ProtocolError` saying how it is not JSON (the response contract's words)."""
         self._check_complete(ep, got)
         ctype = got.response.headers.get("content-type", "")
-        status = got.response.status_code
-        head = got.body.lstrip()[:15].lower()
-        if head.startswith((b"<!doctype", b"<html", b"<")):
-            raise ProtocolError("HTML page instead of JSON", status=status, endpoint_id=ep.id,
+        body, broken = contract.parse_json(got.body, ctype)
+        if broken is not None:
+            raise ProtocolError(broken.message, status=got.response.status_code, endpoint_id=ep.id,
                                 content_type=ctype, excerpt=self._excerpt(got))
-        try:
-            body = json.loads(got.body)
-        except ValueError:
-            raise ProtocolError("malformed JSON body", status=status, endpoint_id=ep.id, content_type=ctype,
-                                excerpt=self._excerpt(got)) from None
-        if "json" not in ctype.lower():
-            raise ProtocolError(f"wrong content type {ctype or '(none)'!r} for a JSON body", status=status,
-                                endpoint_id=ep.id, content_type=ctype, excerpt=self._excerpt(got))
         return body
 
     def _check_schema(self, ep: Endpoint, got: Received, body: Any, state: str = "success") -> None:
         """The body must match the documented schema of its status and state."""
-        contracts = [r for r in ep.responses_for(got.response.status_code)
-                     if r.kind == "json" and r.state == state and r.schema is not None]
-        if not contracts:
-            return
-        errors = []
-        for contract in contracts:
-            found = schema_errors(body, contract.schema)  # type: ignore[arg-type]
-            if not found:
-                return
-            errors.extend(found[:3])
-        raise ProtocolError(f"{state} body breaks the documented schema ({contracts[0].source}): "
-                            + self._key.mask("; ".join(errors))[:300],
-                            status=got.response.status_code, endpoint_id=ep.id)
+        _, broken = contract.matching_state(ep, got.response.status_code, body, state=state)
+        if broken is not None:
+            raise ProtocolError(self._key.mask(broken.message)[:400], status=got.response.status_code,
+                                endpoint_id=ep.id)
 
     def _error_fields(self, body: Any) -> tuple[Any, str, Any]:
         """``(code, message, details)`` of a provider error body. Provider clients override."""
@@ -369,10 +321,10 @@ class ClientCore:
         status = got.response.status_code
         ctype = got.response.headers.get("content-type", "")
         self._check_complete(ep, got)
-        allowed = [c for r in ep.responses_for(200) if r.kind == "audio" for c in r.content_types]
-        if allowed and not content_type_ok(ctype, allowed):
-            raise ProtocolError(f"wrong content type {ctype or '(none)'!r} for audio; documented: {', '.join(allowed)}",
-                                status=status, endpoint_id=ep.id, content_type=ctype, excerpt=self._excerpt(got, 120))
+        broken = contract.content_type(ep, 200, ctype, kind="audio")
+        if broken is not None:
+            raise ProtocolError(broken.message, status=status, endpoint_id=ep.id, content_type=ctype,
+                                excerpt=self._excerpt(got, 120))
         if not got.body:
             raise ProtocolError("empty audio body", status=status, endpoint_id=ep.id, content_type=ctype)
         expect = expect or {}
@@ -448,7 +400,14 @@ class ClientCore:
         self._check(ep, params, use_validation)
         request = self._build(ep, params)
         got = yield from self._send(ep, request)
-        result = yield from self._interpret(ep, params, got)
+        exchange = Exchange(request, got, int(got.response.extensions.get("attempts", 1)))
+        try:
+            result = yield from self._interpret(ep, params, got)
+        except ClientError as exc:
+            exc.exchange = exchange  # what the provider answered, for whoever judges the error
+            raise
+        if hasattr(result, "exchange"):
+            result.exchange = exchange
         return result
 
     def _interpret(self, ep: Endpoint, params: dict[str, Any], got: Received) -> Flow[Any]:  # pragma: no cover

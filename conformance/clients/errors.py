@@ -28,6 +28,7 @@ class ClientError(Exception):
 
     endpoint_id: str | None = None
     attempts: int = 1
+    exchange: Any = None  # the request and answer it judged (an Exchange), when it got one
 
 
 class ProviderError(ClientError):

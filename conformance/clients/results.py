@@ -3,7 +3,41 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import httpx
+
+    from conformance.clients.transport import Received
+
+
+@dataclass
+class Exchange:
+    """One request and the complete response to it: kept in ``client.history`` (newest last), and on every
+    result and error a call returns (``result.exchange``, ``error.exchange``)."""
+
+    request: httpx.Request
+    received: Received
+    attempt: int
+
+    @property
+    def status(self) -> int:
+        return self.received.response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.received.response.headers
+
+    @property
+    def body(self) -> bytes:
+        return self.received.body
+
+    @property
+    def content_type(self) -> str:
+        return self.received.response.headers.get("content-type", "")
+
+    def __repr__(self) -> str:
+        return f"<Exchange {self.request.method} {self.request.url.path} -> {self.status}>"
 
 
 @dataclass
@@ -35,6 +69,7 @@ class AudioResult:
     request_id: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     timing: Timing = field(default_factory=lambda: Timing(0.0, 0.0))
+    exchange: Exchange | None = field(default=None, repr=False, compare=False)  # the last request and answer
 
     @property
     def ttfb(self) -> float:
@@ -59,6 +94,7 @@ class VoiceResult:
     request_id: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     timing: Timing = field(default_factory=lambda: Timing(0.0, 0.0))
+    exchange: Exchange | None = field(default=None, repr=False, compare=False)  # the last request and answer
 
     @property
     def demo_audio_url(self) -> str | None:
@@ -86,6 +122,7 @@ class Job:
     body: dict[str, Any] = field(default_factory=dict)
     polls: int = 0
     timing: Timing = field(default_factory=lambda: Timing(0.0, 0.0))
+    exchange: Exchange | None = field(default=None, repr=False, compare=False)  # the last request and answer
 
     @property
     def done(self) -> bool:

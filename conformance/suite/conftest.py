@@ -43,6 +43,12 @@ class Outcome:
     ttfb: float | None = None
     latency: float | None = None
 
+    def case(self, ep: Endpoint, **fields: Any) -> Any:
+        """What the protocol checks read of this answer (plus ``fields``: the rule broken, the key sent…)."""
+        from conformance.checks import Case
+
+        return Case(endpoint=ep, status=self.status, content_type=self.content_type, body=self.body, **fields)
+
     def describe(self) -> str:
         if self.error is not None:
             return f"{type(self.error).__name__}: {self.error}"
@@ -50,7 +56,7 @@ class Outcome:
 
 
 @dataclass
-class Voice:
+class TargetVoice:
     """A voice to clone into or convert to, with real reference speech of it."""
 
     provider: str
@@ -70,7 +76,7 @@ class Suite:
         self.make_client = make_client
         self.calls: list[dict[str, Any]] = []
         self._clients: dict[tuple[str, bool, str | None], Any] = {}
-        self._voices: dict[str, Voice] = {}
+        self._voices: dict[str, TargetVoice] = {}
         self._files: Any = None  # hosted.FileServer for a gateway (url= target)
         self.record: Callable[..., None] = lambda **fields: None  # the current test's report record
 
@@ -79,6 +85,12 @@ class Suite:
         self.record(measured=result.measured, expected=result.expected,
                     **{k: v for k, v in (("rule", result.rule), ("source", result.source)) if v})
         assert result.passed, result.explain()
+
+    def run_check(self, name: str, case: Any) -> None:
+        """Run the registered check ``name`` on ``case`` (:mod:`conformance.checks`), record it and assert it."""
+        from conformance.checks import run
+
+        self.check(run(name, case))
 
     # -- clients ---------------------------------------------------------------------------
 
@@ -102,15 +114,14 @@ class Suite:
         client = self.client(ep.provider_id, key="" if key is None else key)
         self.serve_urls(params, ep.provider_id)
         out = Outcome()
-        before = len(client.history) and client.history[-1]
         started = time.perf_counter()
         try:
             out.result = client.call(ep.id, params, validate=validate, wait=wait)
         except Exception as exc:  # the checks judge every outcome
             out.error = exc
         out.latency = time.perf_counter() - started
-        if client.history and client.history[-1] is not before:
-            ex = client.history[-1]
+        ex = getattr(out.result if out.error is None else out.error, "exchange", None)  # what the call got
+        if ex is not None:
             out.status, out.content_type, out.body = ex.status, ex.content_type, ex.body
             out.headers = dict(ex.headers.items())
             out.ttfb = ex.received.ttfb
@@ -161,7 +172,7 @@ class Suite:
 
     # -- voices ----------------------------------------------------------------------------
 
-    def voice(self, provider_id: str) -> Voice:
+    def voice(self, provider_id: str) -> TargetVoice:
         """The voice the suite converts into, with reference speech (the provider's spec
         :class:`~conformance.spec.model.VoiceSetup`).
 
@@ -194,7 +205,7 @@ class Suite:
                         unverifiable = (f"{self.target.kind} {provider_id}: speaker verification needs a voice "
                                         f"of the account and a recording of it: set {id_env} and "
                                         f"{reference_env}")
-            self._voices[provider_id] = Voice(provider_id, voice_id, reference, speaker, unverifiable=unverifiable)
+            self._voices[provider_id] = TargetVoice(provider_id, voice_id, reference, speaker, unverifiable=unverifiable)
         return self._voices[provider_id]
 
     def wrong_key(self) -> str:
@@ -208,16 +219,6 @@ def _read_reference(variable: str, path: str) -> bytes:
     if not p.is_file():
         raise ValueError(f"{variable}={path!r}: no such file")
     return p.read_bytes()
-
-
-_CURRENT: list[Suite] = []
-
-
-def assert_check(result: Any) -> None:
-    """Assert a check, recording its measured and expected values in the current test's report record."""
-    if _CURRENT:
-        _CURRENT[0].check(result)
-    assert result.passed, result.explain()
 
 
 def _excerpt(out: Outcome) -> str:
@@ -239,9 +240,7 @@ def _suite_records(request: pytest.FixtureRequest) -> Iterator[None]:
     except pytest.FixtureLookupError:  # the report plugin is disabled (-p no:...)
         suite.record = lambda **fields: None
     suite.record(target=suite.target.describe())
-    _CURRENT[:] = [suite]
     yield
-    _CURRENT.clear()
     suite.record = lambda **fields: None
 
 

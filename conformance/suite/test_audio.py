@@ -2,7 +2,7 @@
 
 One representative request per audio endpoint (and per output variant, such as a provider's output
 formats) is sent once per run, as the provider's scenarios say; every check below reads its answer.
-Thresholds come from :mod:`conformance.suite.thresholds`.
+Thresholds come from :mod:`conformance.thresholds`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 
 from conformance import spec
+from conformance.checks import Case
 from conformance.scenarios import INPUT_SECONDS, scenarios
 from conformance.spec import Endpoint
-from conformance.suite import checks
-from conformance.suite.conftest import Outcome, Suite, assert_check
-from conformance.suite.thresholds import THRESHOLDS
+from conformance.suite.conftest import Outcome, Suite
 
 
 @dataclass
@@ -32,6 +31,12 @@ class Produced:
     text: str | None = None  # the words it should say (English text endpoints)
     expect_format: Any = None  # the output variant's format, when the scenario names one
     unverifiable: str | None = None  # why the output's speaker cannot be checked on this target
+
+    def case(self) -> Case:
+        """What the audio checks read of it."""
+        return Case(endpoint=self.endpoint, audio=self.audio, reference=self.reference, source_audio=self.source,
+                    source_seconds=INPUT_SECONDS if self.source is not None else None, text=self.text,
+                    expect_format=self.expect_format)
 
 
 def produce(suite: Suite, endpoint_id: str, variant: str | None = None) -> Produced:
@@ -98,54 +103,46 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize(("endpoint", "variant"), pairs, ids=[f"{e.id}-{v}" for e, v in pairs])
 
 
-def test_output_format_conformance(produced: Any, endpoint: Endpoint, variant: str) -> None:
+def test_output_format_conformance(suite: Suite, produced: Any, endpoint: Endpoint, variant: str) -> None:
     """Each output variant (a provider's ``output_format``…) is really that codec and sample rate, with the
     bandwidth it claims."""
-    p = produced(endpoint.id, variant)
-    assert_check(checks.output_format_conformance(p.audio, p.expect_format,
-                                                  min_bandwidth_share=THRESHOLDS.min_bandwidth_share))
+    suite.run_check("output_format_conformance", produced(endpoint.id, variant).case())
 
 
 @pytest.mark.endpoints(kind="audio")
-def test_duration_conformance(produced: Any, endpoint: Endpoint) -> None:
+def test_duration_conformance(suite: Suite, produced: Any, endpoint: Endpoint) -> None:
     """Output durations are sensible: a voice changer keeps the input's length; text gives speech."""
-    p = produced(endpoint.id)
-    assert_check(checks.duration_conformance(p.audio, source_seconds=INPUT_SECONDS if p.source else None,
-                                             tolerance=THRESHOLDS.duration_tolerance))
+    suite.run_check("duration_conformance", produced(endpoint.id).case())
 
 
 @pytest.mark.endpoints(kind="audio")
-def test_audio_not_silent(produced: Any, endpoint: Endpoint) -> None:
+def test_audio_not_silent(suite: Suite, produced: Any, endpoint: Endpoint) -> None:
     """The output holds speech, not silence."""
-    assert_check(checks.audio_not_silent(produced(endpoint.id).audio,
-                                         max_silence_ratio=THRESHOLDS.max_silence_ratio))
+    suite.run_check("audio_not_silent", produced(endpoint.id).case())
 
 
 @pytest.mark.endpoints(kind="audio")
-def test_speaker_verification(produced: Any, endpoint: Endpoint) -> None:
+def test_speaker_verification(suite: Suite, produced: Any, endpoint: Endpoint) -> None:
     """The output is spoken by the target voice (S-normalised speaker verification)."""
     p = produced(endpoint.id)
     if p.unverifiable:
         pytest.skip(p.unverifiable)
-    assert_check(checks.speaker_verification(p.audio, p.reference, threshold=THRESHOLDS.speaker_score))
+    suite.run_check("speaker_verification", p.case())
 
 
 @pytest.mark.endpoints(kind="audio")
-def test_predicted_mos_floor(produced: Any, endpoint: Endpoint) -> None:
+def test_predicted_mos_floor(suite: Suite, produced: Any, endpoint: Endpoint) -> None:
     """DNSMOS predicts an overall quality above the floor."""
-    assert_check(checks.predicted_mos_floor(produced(endpoint.id).audio, floor=THRESHOLDS.mos_floor))
+    suite.run_check("predicted_mos_floor", produced(endpoint.id).case())
 
 
 @pytest.mark.endpoints(kind="english_text")
-def test_intelligibility(produced: Any, endpoint: Endpoint) -> None:
+def test_intelligibility(suite: Suite, produced: Any, endpoint: Endpoint) -> None:
     """English text endpoints say the words they were given (pocketsphinx WER under the ceiling)."""
-    p = produced(endpoint.id)
-    assert_check(checks.intelligibility(p.audio, p.text or "", wer_ceiling=THRESHOLDS.wer_ceiling))
+    suite.run_check("intelligibility", produced(endpoint.id).case())
 
 
 @pytest.mark.endpoints(kind="voice_changer")
-def test_timing_preservation(produced: Any, endpoint: Endpoint) -> None:
+def test_timing_preservation(suite: Suite, produced: Any, endpoint: Endpoint) -> None:
     """A voice changer keeps the input's timing: duration ratio and DTW slope near 1."""
-    p = produced(endpoint.id)
-    assert_check(checks.timing_preservation(p.source, p.audio, slope_tolerance=THRESHOLDS.dtw_slope_tolerance,
-                                            ratio_tolerance=THRESHOLDS.duration_tolerance))
+    suite.run_check("timing_preservation", produced(endpoint.id).case())

@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 
 from conformance import strategies
 from conformance.spec import Endpoint
-from conformance.suite import checks
-from conformance.suite.conftest import Outcome, Suite, assert_check
+from conformance.suite.conftest import Outcome, Suite
 
 _FEW = settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -26,14 +25,15 @@ def prepare(suite: Suite, ep: Endpoint, params: dict[str, Any], *, keep: str | N
     return scenarios(ep.provider_id).prepare(suite, ep.name, dict(params), keep)
 
 
-def common_checks(ep: Endpoint, out: Outcome) -> None:
+def common_checks(suite: Suite, ep: Endpoint, out: Outcome) -> None:
     """Checks every answer must pass, whatever was sent."""
     if out.status is None:
         pytest.fail(f"no answer from {ep.id}: {out.describe()}")
-    assert_check(checks.not_a_server_error(out.status))
-    assert_check(checks.content_type_conformance(ep, out.status, out.content_type))
+    case = out.case(ep)
+    suite.run_check("not_a_server_error", case)
+    suite.run_check("content_type_conformance", case)
     if "json" in out.content_type or out.status != 200:
-        assert_check(checks.response_schema_conformance(ep, out.status, out.body))
+        suite.run_check("response_schema_conformance", case)
 
 
 def test_positive_data_acceptance(suite: Suite, endpoint: Endpoint) -> None:
@@ -42,8 +42,8 @@ def test_positive_data_acceptance(suite: Suite, endpoint: Endpoint) -> None:
     @given(strategies.valid_requests(endpoint))
     def run(params: dict[str, Any]) -> None:
         out = suite.send(endpoint, prepare(suite, endpoint, params), validate=True)
-        common_checks(endpoint, out)
-        assert_check(checks.positive_data_acceptance(endpoint, out.status or 0, out.body, out.content_type))
+        common_checks(suite, endpoint, out)
+        suite.run_check("positive_data_acceptance", out.case(endpoint))
         assert out.error is None, out.describe()
 
     run()
@@ -71,7 +71,7 @@ def test_negative_data_rejection(suite: Suite, endpoint: Endpoint, rule_label: s
     def run(ex: strategies.InvalidRequest) -> None:
         params = prepare(suite, endpoint, ex.params, keep=ex.param)
         out = suite.send(endpoint, params, validate=False)
-        common_checks(endpoint, out)
+        common_checks(suite, endpoint, out)
         names: tuple[str, ...] = ("invalid_request", "invalid_audio")
         param = endpoint.param(ex.param.split(".")[0]) if ex.param and endpoint.has_param(
             ex.param.split(".")[0]) else None
@@ -80,8 +80,8 @@ def test_negative_data_rejection(suite: Suite, endpoint: Endpoint, rule_label: s
         source = None
         if param is not None:
             source = next((c.source for c in param.constraints if c.key == ex.rule), param.source)
-        assert_check(checks.negative_data_rejection(endpoint, out.status or 0, out.body, rule=ex.label,
-                                                    source=source, names=names))
+        suite.run_check("negative_data_rejection", out.case(endpoint, rule=ex.label, rule_source=source,
+                                                            error_names=names))
 
     run()
 
@@ -93,8 +93,8 @@ def test_ignored_auth(suite: Suite, endpoint: Endpoint, case: str) -> None:
         suite.target.skip_without_key(endpoint.provider_id)  # the valid request below still needs a real voice
     params = prepare(suite, endpoint, valid_example(endpoint))
     out = suite.send(endpoint, params, validate=False, key=None if case == "missing" else suite.wrong_key())
-    common_checks(endpoint, out)
-    assert_check(checks.ignored_auth(endpoint, out.status or 0, out.body, case=case))
+    common_checks(suite, endpoint, out)
+    suite.run_check("ignored_auth", out.case(endpoint, auth_case=case))
 
 
 def valid_example(ep: Endpoint) -> dict[str, Any]:

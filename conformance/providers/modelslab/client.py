@@ -61,7 +61,9 @@ class _ModelsLab(ClientCore):
         started_timing, endpoint_id = job.timing, job.endpoint_id
         while job.status == "processing":
             if waited >= self.poll_timeout:
-                raise JobTimeout(job.id, waited, polls, endpoint_id=job.endpoint_id)
+                err = JobTimeout(job.id, waited, polls, endpoint_id=job.endpoint_id)
+                err.exchange = job.exchange  # the last answer: still processing
+                raise err
             delay = min(self.poll_interval, max(0.0, self.poll_timeout - waited))
             yield Sleep(delay)
             waited += delay

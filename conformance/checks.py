@@ -1,17 +1,29 @@
-"""The suite's checks, as plain functions over what was sent and what came back.
+"""The conformance checks: one signature, one registry (in the way schemathesis registers its checks).
 
-Each returns a :class:`CheckResult` with what it measured and what it expected, so a failure
-message (and the report) shows the numbers, the rule and its source. Names follow schemathesis
-where the meaning is the same (``not_a_server_error``, ``positive_data_acceptance``, …).
+Every check is a function ``check(case: Case) -> CheckResult`` registered under its name in
+:data:`CHECKS`. A :class:`Case` holds everything a check may read: the endpoint and the answer
+(status, content type, body), the audio and what it should be (reference voice, source speech,
+text, output format), the rule a request broke on purpose, and the thresholds. Each check returns a
+:class:`CheckResult` with what it measured and what it expected, so a failure message (and the
+report) shows the numbers, the rule and its source. What an answer must look like comes from
+:mod:`conformance.contract`, which the reference clients read too. Names follow schemathesis where
+the meaning is the same (``not_a_server_error``, ``positive_data_acceptance``, …).
+
+    >>> from conformance.checks import CHECKS, Case
+    >>> CHECKS["not_a_server_error"](Case(status=503)).passed
+    False
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance import contract
 from conformance.spec.model import Endpoint, Provider, Source, schema_errors
+from conformance.thresholds import THRESHOLDS, Thresholds
 
 
 @dataclass
@@ -40,6 +52,54 @@ class CheckResult:
         return "\n".join(lines)
 
 
+@dataclass
+class Case:
+    """What the checks read. Each check uses the fields it needs and says which are missing."""
+
+    endpoint: Endpoint | None = None
+    status: int | None = None  # the answer
+    content_type: str = ""
+    body: bytes = b""
+    audio: Any = None  # the output audio (an AudioResult, bytes, or (samples, rate))
+    reference: Any = None  # speech of the voice the output should carry
+    source_audio: Any = None  # the speech a voice changer converted
+    source_seconds: float | None = None  # how long that speech was
+    text: str | None = None  # the words the output should say
+    expect_format: Any = None  # what the output's bytes must be (name, codec, container, sample_rate…)
+    rule: str | None = None  # the rule a negative request broke (its label)
+    rule_source: Source | None = None
+    error_names: tuple[str, ...] = ("invalid_request", "invalid_audio")  # documented errors that may answer it
+    auth_case: str | None = None  # "missing" or "wrong": the key a request was sent with
+    thresholds: Thresholds = field(default_factory=lambda: THRESHOLDS)
+
+    def need(self, check: str, *names: str) -> None:
+        """A check run on a case without what it reads is a kit bug: say which field is missing."""
+        missing = [n for n in names if getattr(self, n) is None]
+        if missing:
+            raise ValueError(f"check {check} needs {', '.join(missing)} in its Case")
+
+
+Check = Callable[[Case], CheckResult]
+CHECKS: dict[str, Check] = {}
+
+
+def check(fn: Check) -> Check:
+    """Register ``fn`` under its name (a second check of the same name is a kit bug)."""
+    if fn.__name__ in CHECKS:  # pragma: no cover - a kit bug
+        raise ValueError(f"check {fn.__name__} is registered twice")
+    CHECKS[fn.__name__] = fn
+    return fn
+
+
+def run(name: str, case: Case) -> CheckResult:
+    """Run the check ``name`` on ``case``; an unknown name is a KeyError naming the known ones."""
+    try:
+        fn = CHECKS[name]
+    except KeyError:
+        raise KeyError(f"unknown check {name!r}; known: {', '.join(sorted(CHECKS))}") from None
+    return fn(case)
+
+
 def _ok(check: str, message: str, **kw: Any) -> CheckResult:
     return CheckResult(check, True, message, **kw)
 
@@ -55,52 +115,62 @@ def _json(body: bytes) -> Any:
         return None
 
 
-def not_a_server_error(status: int) -> CheckResult:
+# ---------------------------------------------------------------------------------------------
+# protocol checks
+# ---------------------------------------------------------------------------------------------
+
+
+@check
+def not_a_server_error(case: Case) -> CheckResult:
     """No 5xx, whatever was sent."""
+    case.need("not_a_server_error", "status")
+    status = int(case.status or 0)
     if status >= 500:
         return _fail("not_a_server_error", f"server error {status}", measured={"status": status},
                      expected={"status": "< 500"})
     return _ok("not_a_server_error", f"status {status}", measured={"status": status})
 
 
-def content_type_conformance(ep: Endpoint, status: int, content_type: str) -> CheckResult:
+@check
+def content_type_conformance(case: Case) -> CheckResult:
     """The content type is one the provider documents for this status."""
-    contracts = ep.responses_for(status)
-    if not contracts:
+    case.need("content_type_conformance", "endpoint", "status")
+    ep, status, ctype = case.endpoint, int(case.status or 0), case.content_type
+    assert ep is not None
+    if not ep.responses_for(status):
         return _ok("content_type_conformance", f"status {status} has no documented body",
-                   measured={"content_type": content_type})
-    allowed = sorted({c for r in contracts for c in r.content_types})
-    if any(r.accepts_content_type(content_type) for r in contracts):
-        return _ok("content_type_conformance", content_type, measured={"content_type": content_type},
+                   measured={"content_type": ctype})
+    broken = contract.content_type(ep, status, ctype)
+    allowed = sorted({c for r in ep.responses_for(status) for c in r.content_types})
+    if broken is None:
+        return _ok("content_type_conformance", ctype, measured={"content_type": ctype},
                    expected={"content_type": allowed})
-    return _fail("content_type_conformance", f"{content_type or '(none)'} is not documented for {status}",
-                 measured={"content_type": content_type}, expected={"content_type": allowed},
-                 source=str(contracts[0].source))
+    return _fail("content_type_conformance", f"{ctype or '(none)'} is not documented for {status}",
+                 measured=broken.measured, expected=broken.expected, source=broken.source)
 
 
-def response_schema_conformance(ep: Endpoint, status: int, body: bytes) -> CheckResult:
+@check
+def response_schema_conformance(case: Case) -> CheckResult:
     """A JSON body matches a documented schema for its status (any documented state)."""
-    contracts = [r for r in ep.responses_for(status) if r.kind == "json" and r.schema is not None]
-    if not contracts:
-        audio = [r for r in ep.responses_for(status) if r.kind == "audio"]
-        if audio:
-            return _ok("response_schema_conformance", "audio body", measured={"status": status})
-        return _fail("response_schema_conformance", f"status {status} is not documented for {ep.id}",
-                     measured={"status": status},
-                     expected={"status": sorted({r.status for r in ep.responses})})
+    case.need("response_schema_conformance", "endpoint", "status")
+    ep, status, body = case.endpoint, int(case.status or 0), case.body
+    assert ep is not None
+    name = "response_schema_conformance"
+    if not contract.json_contracts(ep, status):
+        if any(r.kind == "audio" for r in ep.responses_for(status)):
+            return _ok(name, "audio body", measured={"status": status})
+        broken = contract.documented_status(ep, status) or contract.Broken(f"status {status}: no JSON body documented")
+        return _fail(name, broken.message, measured={"status": status}, expected=broken.expected)
     data = _json(body)
     if data is None:
-        return _fail("response_schema_conformance", "body is not JSON", measured={"body": body[:80].decode(
-            "utf-8", "replace")}, expected={"schema": [r.state for r in contracts]})
-    errors = []
-    for r in contracts:
-        found = schema_errors(data, r.schema)  # type: ignore[arg-type]
-        if not found:
-            return _ok("response_schema_conformance", f"matches the documented {r.state} body",
-                       measured={"state": r.state}, source=str(r.source))
-        errors.append(f"{r.state}: {found[0]}")
-    return _fail("response_schema_conformance", "; ".join(errors)[:400], measured={"status": status},
-                 expected={"schema": [r.state for r in contracts]}, source=str(contracts[0].source))
+        return _fail(name, "body is not JSON", measured={"body": body[:80].decode("utf-8", "replace")},
+                     expected={"schema": [r.state for r in contract.json_contracts(ep, status)]})
+    state, broken = contract.matching_state(ep, status, data)
+    if broken is not None:
+        return _fail(name, broken.message[:400], measured=broken.measured, expected=broken.expected,
+                     source=broken.source)
+    source = next(str(r.source) for r in contract.json_contracts(ep, status, state))
+    return _ok(name, f"matches the documented {state} body", measured={"state": state}, source=source)
 
 
 def _error_statuses(provider: Provider, names: tuple[str, ...]) -> set[int]:
@@ -118,22 +188,25 @@ def _is_error_body(provider: Provider, body: Any) -> tuple[bool, str]:
     return (not found), (found[0] if found else "")
 
 
-def negative_data_rejection(ep: Endpoint, status: int, body: bytes, *, rule: str, source: Source | None = None,
-                            names: tuple[str, ...] = ("invalid_request", "invalid_audio")) -> CheckResult:
+@check
+def negative_data_rejection(case: Case) -> CheckResult:
     """A request breaking a documented rule is rejected with a documented status and error shape."""
+    case.need("negative_data_rejection", "endpoint", "status", "rule")
+    ep, status, rule = case.endpoint, int(case.status or 0), case.rule
+    assert ep is not None
     provider = ep.provider
-    allowed = _error_statuses(provider, names)
-    data = _json(body)
+    allowed = _error_statuses(provider, case.error_names)
+    data = _json(case.body)
     measured = {"status": status}
     expected = {"status": sorted(allowed), "error_shape": provider.error_shape.description}
-    src = str(source) if source else None
+    src = str(case.rule_source) if case.rule_source else None
     if status not in allowed:
         return _fail("negative_data_rejection", f"request breaking {rule} got status {status}", measured=measured,
                      expected=expected, rule=rule, source=src)
     if data is None:
         return _fail("negative_data_rejection", "error body is not JSON", measured=measured, expected=expected,
                      rule=rule, source=src)
-    if status == 200 and not (isinstance(data, dict) and data.get("status") in ("error", "failed")):
+    if status == 200 and not contract.is_error_answer(ep, status, data):
         return _fail("negative_data_rejection", "HTTP 200 without an error body: the request was accepted",
                      measured={**measured, "body_status": data.get("status") if isinstance(data, dict) else None},
                      expected=expected, rule=rule, source=src)
@@ -145,39 +218,48 @@ def negative_data_rejection(ep: Endpoint, status: int, body: bytes, *, rule: str
                rule=rule, source=src)
 
 
-def ignored_auth(ep: Endpoint, status: int, body: bytes, *, case: str) -> CheckResult:
+@check
+def ignored_auth(case: Case) -> CheckResult:
     """A missing or wrong key gets the documented auth error, not data."""
+    case.need("ignored_auth", "endpoint", "status", "auth_case")
+    ep, status, which = case.endpoint, int(case.status or 0), case.auth_case
+    assert ep is not None
     provider = ep.provider
     allowed = _error_statuses(provider, ("auth", "auth_missing"))
-    data = _json(body)
-    measured = {"status": status, "case": case}
+    data = _json(case.body)
+    measured = {"status": status, "case": which}
     expected = {"status": sorted(allowed)}
     src = str(provider.auth.source)
     if status not in allowed:
-        return _fail("ignored_auth", f"{case} key got status {status}", measured=measured, expected=expected,
+        return _fail("ignored_auth", f"{which} key got status {status}", measured=measured, expected=expected,
                      rule=provider.auth.describe(), source=src)
-    if status == 200 and not (isinstance(data, dict) and data.get("status") == "error"):
-        return _fail("ignored_auth", f"{case} key was accepted (HTTP 200, no error)", measured=measured,
+    if status == 200 and not contract.is_error_answer(ep, status, data, ("error",)):
+        return _fail("ignored_auth", f"{which} key was accepted (HTTP 200, no error)", measured=measured,
                      expected=expected, rule=provider.auth.describe(), source=src)
     ok, why = _is_error_body(provider, data) if data is not None else (False, "not JSON")
     if not ok:
         return _fail("ignored_auth", f"auth error body is not in the error shape: {why}", measured=measured,
                      expected=expected, rule=provider.auth.describe(), source=src)
-    return _ok("ignored_auth", f"{case} key rejected with {status}", measured=measured, expected=expected,
+    return _ok("ignored_auth", f"{which} key rejected with {status}", measured=measured, expected=expected,
                rule=provider.auth.describe(), source=src)
 
 
-def positive_data_acceptance(ep: Endpoint, status: int, body: bytes, content_type: str) -> CheckResult:
+@check
+def positive_data_acceptance(case: Case) -> CheckResult:
     """A request that follows every documented rule is accepted."""
-    data = _json(body) if "json" in content_type else None
+    case.need("positive_data_acceptance", "endpoint", "status")
+    ep, status, body = case.endpoint, int(case.status or 0), case.body
+    assert ep is not None
+    data = _json(body) if "json" in case.content_type else None
     measured = {"status": status}
     if status != 200:
         detail = json.dumps(data)[:200] if data is not None else body[:120].decode("utf-8", "replace")
         return _fail("positive_data_acceptance", f"valid request got status {status}: {detail}", measured=measured,
                      expected={"status": 200})
-    if isinstance(data, dict) and data.get("status") in ("error", "failed"):
+    if data is not None and contract.is_error_answer(ep, status, data):
         return _fail("positive_data_acceptance", f"valid request answered with an error body: {json.dumps(data)[:200]}",
-                     measured={**measured, "body_status": data.get("status")}, expected={"status": 200})
+                     measured={**measured, "body_status": data.get("status") if isinstance(data, dict) else None},
+                     expected={"status": 200})
     return _ok("positive_data_acceptance", "accepted", measured=measured, expected={"status": 200})
 
 
@@ -186,8 +268,9 @@ def positive_data_acceptance(ep: Endpoint, status: int, body: bytes, content_typ
 # ---------------------------------------------------------------------------------------------
 
 
-def output_format_conformance(audio: Any, fmt: Any, *, min_bandwidth_share: float = 0.5) -> CheckResult:
-    """The bytes really are ``fmt``'s codec and sample rate, and carry the bandwidth that rate promises.
+@check
+def output_format_conformance(case: Case) -> CheckResult:
+    """The bytes really are the promised format's codec and sample rate, with the bandwidth that rate promises.
 
     The header must agree (containers); headerless formats are read at the promised rate. The
     effective bandwidth catches audio made at a lower rate and declared at a higher one; it is not
@@ -196,6 +279,9 @@ def output_format_conformance(audio: Any, fmt: Any, *, min_bandwidth_share: floa
     from conformance.audio import analyze
 
     name = "output_format_conformance"
+    case.need(name, "audio", "expect_format")
+    audio, fmt = case.audio, case.expect_format
+    min_bandwidth_share = case.thresholds.min_bandwidth_share
     expected = {"container": fmt.container, "sample_rate": fmt.sample_rate, "codec": fmt.codec}
     measured = {"container": getattr(audio, "format", None), "sample_rate": getattr(audio, "sample_rate", None),
                 "codec": getattr(audio, "codec", None)}
@@ -218,13 +304,19 @@ def output_format_conformance(audio: Any, fmt: Any, *, min_bandwidth_share: floa
     return _ok(name, f"{fmt.name} as promised", measured=measured, expected=expected, source=src)
 
 
-def duration_conformance(audio: Any, *, source_seconds: float | None, tolerance: float = 0.05,
-                         min_seconds: float = 0.5, max_seconds: float = 600.0) -> CheckResult:
-    """A voice changer keeps its input's length; any output is at least ``min_seconds`` of audio."""
+MIN_SECONDS, MAX_SECONDS = 0.5, 600.0  # any output: at least half a second of audio, at most ten minutes
+VOICE_CHANGER_SOURCE = "seed 003: maintain full control over emotion, timing and delivery"
+
+
+@check
+def duration_conformance(case: Case) -> CheckResult:
+    """A voice changer keeps its input's length; any output is at least half a second of audio."""
     from conformance.audio import analyze
 
     name = "duration_conformance"
-    d = analyze(audio).duration_s
+    case.need(name, "audio")
+    source_seconds, tolerance = case.source_seconds, case.thresholds.duration_tolerance
+    d = analyze(case.audio).duration_s
     measured = {"duration_s": round(d, 3)}
     if source_seconds is not None:
         slack = source_seconds * tolerance + 0.1
@@ -232,18 +324,22 @@ def duration_conformance(audio: Any, *, source_seconds: float | None, tolerance:
         if abs(d - source_seconds) > slack:
             return _fail(name, f"output lasts {d:.2f} s for {source_seconds:.2f} s of input", measured=measured,
                          expected=expected, rule="a voice changer keeps the input's timing",
-                         source="seed 003: maintain full control over emotion, timing and delivery")
+                         source=VOICE_CHANGER_SOURCE)
         return _ok(name, f"{d:.2f} s", measured=measured, expected=expected)
-    expected = {"duration_s": f"{min_seconds}–{max_seconds}"}
-    if not min_seconds <= d <= max_seconds:
+    expected = {"duration_s": f"{MIN_SECONDS}–{MAX_SECONDS}"}
+    if not MIN_SECONDS <= d <= MAX_SECONDS:
         return _fail(name, f"output lasts {d:.2f} s", measured=measured, expected=expected)
     return _ok(name, f"{d:.2f} s", measured=measured, expected=expected)
 
 
-def audio_not_silent(audio: Any, *, max_silence_ratio: float = 0.8) -> CheckResult:
+@check
+def audio_not_silent(case: Case) -> CheckResult:
+    """The output holds speech, not silence."""
     from conformance.audio import analyze
 
-    r = analyze(audio)
+    case.need("audio_not_silent", "audio")
+    max_silence_ratio = case.thresholds.max_silence_ratio
+    r = analyze(case.audio)
     measured = {"silence_ratio": round(r.silence_ratio, 3), "peak_dbfs": round(r.peak_dbfs, 1)}
     expected = {"silence_ratio": f"<= {max_silence_ratio}"}
     if r.silence_ratio > max_silence_ratio:
@@ -252,10 +348,13 @@ def audio_not_silent(audio: Any, *, max_silence_ratio: float = 0.8) -> CheckResu
     return _ok("audio_not_silent", "speech present", measured=measured, expected=expected)
 
 
-def speaker_verification(audio: Any, reference: Any, *, threshold: float | None = None) -> CheckResult:
+@check
+def speaker_verification(case: Case) -> CheckResult:
+    """The output is spoken by the reference's speaker (S-normalised speaker verification)."""
     from conformance.audio import verify_speaker
 
-    v = verify_speaker(audio, reference, threshold=threshold)
+    case.need("speaker_verification", "audio", "reference")
+    v = verify_speaker(case.audio, case.reference, threshold=case.thresholds.speaker_score)
     measured = {"speaker_similarity": round(v.cosine, 3), "score": round(v.score, 2), "backend": v.backend}
     expected = {"score": f">= {v.threshold}"}
     if not v.same_speaker:
@@ -264,10 +363,14 @@ def speaker_verification(audio: Any, reference: Any, *, threshold: float | None 
     return _ok("speaker_verification", "same speaker", measured=measured, expected=expected)
 
 
-def predicted_mos_floor(audio: Any, *, floor: float) -> CheckResult:
+@check
+def predicted_mos_floor(case: Case) -> CheckResult:
+    """DNSMOS predicts an overall quality at or above the floor."""
     from conformance.audio import predicted_mos
 
-    m = predicted_mos(audio)
+    case.need("predicted_mos_floor", "audio")
+    floor = case.thresholds.mos_floor
+    m = predicted_mos(case.audio)
     measured = {"predicted_mos": round(m.ovrl, 2), "sig": round(m.sig, 2), "bak": round(m.bak, 2)}
     expected = {"predicted_mos": f">= {floor}"}
     if m.ovrl < floor:
@@ -276,10 +379,14 @@ def predicted_mos_floor(audio: Any, *, floor: float) -> CheckResult:
     return _ok("predicted_mos_floor", f"OVRL {m.ovrl:.2f}", measured=measured, expected=expected)
 
 
-def intelligibility(audio: Any, text: str, *, wer_ceiling: float) -> CheckResult:
+@check
+def intelligibility(case: Case) -> CheckResult:
+    """The output says the words it was given (WER at or under the ceiling)."""
     from conformance.audio import intelligibility as measure
 
-    r = measure(audio, text)
+    case.need("intelligibility", "audio", "text")
+    wer_ceiling = case.thresholds.wer_ceiling
+    r = measure(case.audio, case.text or "")
     measured = {"wer": round(r.wer, 3), "transcript": r.transcript}
     expected = {"wer": f"<= {wer_ceiling}", "text": r.reference}
     if r.wer > wer_ceiling:
@@ -287,16 +394,22 @@ def intelligibility(audio: Any, text: str, *, wer_ceiling: float) -> CheckResult
     return _ok("intelligibility", f"WER {r.wer:.2f}", measured=measured, expected=expected)
 
 
-def timing_preservation(source: Any, audio: Any, *, slope_tolerance: float = 0.15,
-                        ratio_tolerance: float = 0.05) -> CheckResult:
+@check
+def timing_preservation(case: Case) -> CheckResult:
+    """A voice changer keeps the input's timing: duration ratio and DTW slope near 1."""
     from conformance.audio import timing_preservation as measure
 
-    t = measure(source, audio)
+    case.need("timing_preservation", "audio", "source_audio")
+    slope_tolerance, ratio_tolerance = case.thresholds.dtw_slope_tolerance, case.thresholds.duration_tolerance
+    t = measure(case.source_audio, case.audio)
     measured = {"duration_ratio": round(t.duration_ratio, 3), "dtw_slope": round(t.dtw_slope, 3),
                 "f0_correlation": None if t.f0_correlation is None else round(t.f0_correlation, 3)}
     expected = {"duration_ratio": f"1 ± {ratio_tolerance}", "dtw_slope": f"1 ± {slope_tolerance}"}
     if abs(t.duration_ratio - 1) > ratio_tolerance + 0.1 / max(t.source_duration_s, 0.1) or \
             abs(t.dtw_slope - 1) > slope_tolerance:
         return _fail("timing_preservation", "the conversion does not keep the input's timing", measured=measured,
-                     expected=expected, source="seed 003: maintain full control over emotion, timing and delivery")
+                     expected=expected, source=VOICE_CHANGER_SOURCE)
     return _ok("timing_preservation", "timing kept", measured=measured, expected=expected)
+
+
+__all__ = ["CHECKS", "Case", "Check", "CheckResult", "check", "run"]

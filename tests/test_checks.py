@@ -1,0 +1,124 @@
+"""The checks registry (one signature, one registry), the response contract the clients share with it,
+and the exchange a call returns with its result."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conformance import checks, contract, spec
+from conformance.checks import CHECKS, Case, CheckResult
+
+SUITE = Path(checks.__file__).resolve().parent / "suite"
+
+
+def _clone_body(**changes: object) -> bytes:
+    body = {"id": "3f1c1f34-8a0e-4b55-9c2a-b0b8e3bb1a10", "voice_id": "v-1", "name": "n", "languages": ["ar"],
+            "dialect": ["najdi"], "sample_url": "https://x/y.wav", "stability": 0.5}
+    body.update(changes)
+    return json.dumps({k: v for k, v in body.items() if v is not None}).encode()
+
+
+def test_every_check_has_the_one_signature() -> None:
+    assert len(CHECKS) >= 13
+    for name, fn in CHECKS.items():
+        params = list(inspect.signature(fn).parameters)
+        assert params == ["case"], (name, params)
+        assert fn.__name__ == name and fn.__doc__, name
+
+
+def test_the_suite_runs_registered_checks_and_every_check_is_run_by_the_suite() -> None:
+    used = set()
+    for path in SUITE.glob("*.py"):
+        used |= set(re.findall(r'run_check\("(\w+)"', path.read_text(encoding="utf-8")))
+    assert used == set(CHECKS)
+
+
+def test_an_unknown_check_and_a_case_without_what_a_check_reads_are_clear_errors() -> None:
+    with pytest.raises(KeyError, match="unknown check 'nope'; known: .*audio_not_silent"):
+        checks.run("nope", Case(status=200))
+    with pytest.raises(ValueError, match="check content_type_conformance needs endpoint"):
+        checks.run("content_type_conformance", Case(status=200))
+    with pytest.raises(ValueError, match="check speaker_verification needs audio, reference"):
+        checks.run("speaker_verification", Case())
+
+
+@pytest.mark.parametrize(("status", "passed"), [(200, True), (499, True), (500, False), (503, False)])
+def test_not_a_server_error_at_its_bound(status: int, passed: bool) -> None:
+    assert checks.run("not_a_server_error", Case(status=status)).passed is passed
+
+
+def test_content_type_and_schema_checks_read_the_contract() -> None:
+    ep = spec.get("faseeh.voice_clone")
+    ok = checks.run("content_type_conformance", Case(endpoint=ep, status=200, content_type="application/json"))
+    bad = checks.run("content_type_conformance", Case(endpoint=ep, status=200, content_type="text/html"))
+    assert ok.passed and not bad.passed and bad.expected == {"content_type": ["application/json"]}
+    assert checks.run("response_schema_conformance", Case(endpoint=ep, status=200, body=_clone_body())).passed
+    missing = checks.run("response_schema_conformance", Case(endpoint=ep, status=200, body=_clone_body(voice_id=None)))
+    assert not missing.passed and "voice_id" in missing.message
+    assert not checks.run("response_schema_conformance", Case(endpoint=ep, status=418, body=b"{}")).passed
+    assert not checks.run("response_schema_conformance", Case(endpoint=ep, status=200, body=b"<html>")).passed
+
+
+def test_errors_sent_with_http_200_are_read_from_the_spec_not_from_a_field_name() -> None:
+    ep = spec.get("modelslab.text_to_audio")
+    error = json.dumps({"status": "error", "message": "Invalid API key"}).encode()
+    queued = json.dumps({"status": "processing", "id": 1, "eta": 3, "message": "m", "fetch_result": "u",
+                         "future_links": ["u"], "track_id": None, "meta": {}}).encode()
+    ctype = "application/json"
+    assert checks.run("ignored_auth", Case(endpoint=ep, status=200, body=error, auth_case="wrong")).passed
+    assert not checks.run("ignored_auth", Case(endpoint=ep, status=200, body=queued, auth_case="wrong")).passed
+    assert not checks.run("positive_data_acceptance",
+                          Case(endpoint=ep, status=200, body=error, content_type=ctype)).passed
+    assert checks.run("positive_data_acceptance", Case(endpoint=ep, status=200, body=queued, content_type=ctype)).passed
+    rejected = Case(endpoint=ep, status=200, body=error, rule="prompt:required")
+    accepted = Case(endpoint=ep, status=200, body=queued, rule="prompt:required")
+    assert checks.run("negative_data_rejection", rejected).passed
+    assert not checks.run("negative_data_rejection", accepted).passed
+
+
+def test_negative_data_rejection_wants_the_documented_status_and_error_shape() -> None:
+    ep = spec.get("faseeh.voice_preview")
+    shaped = json.dumps({"errorCode": "40001", "errorMessage": "text is required"}).encode()
+    assert checks.run("negative_data_rejection", Case(endpoint=ep, status=400, body=shaped, rule="r")).passed
+    result = checks.run("negative_data_rejection", Case(endpoint=ep, status=400, body=b'{"detail": "x"}', rule="r"))
+    assert not result.passed and "error shape" in result.message
+    assert not checks.run("negative_data_rejection", Case(endpoint=ep, status=422, body=shaped, rule="r")).passed
+
+
+def test_the_contract_says_why_a_body_is_not_json() -> None:
+    assert contract.parse_json(b'{"a": 1}', "application/json") == ({"a": 1}, None)
+    assert contract.parse_json(b"<!doctype html>", "text/html")[1].message == "HTML page instead of JSON"
+    assert contract.parse_json(b"{nope", "application/json")[1].message == "malformed JSON body"
+    data, broken = contract.parse_json(b"{}", "text/plain")
+    assert data == {} and broken is not None and "wrong content type" in broken.message
+    assert contract.complete("10", 10) is None and contract.complete(None, 3) is None
+    assert contract.complete("10", 9) is not None
+
+
+def test_a_call_returns_the_exchange_it_was_judged_on() -> None:
+    from conformance.clients import AuthError, make_client
+    from conformance.simulators import simulate
+    from conformance.strategies import audio_bytes
+
+    with simulate("faseeh") as sim:
+        sim.reject_key("bad")
+        client = make_client("faseeh", api_key="k", offline=True)
+        audio = client.voice_preview("مرحبا بكم في اختبار الصوت اليوم", 0.8, "faseeh-v1-preview",
+                                     audio_bytes(2.0, "wav", 16000))
+        assert audio.exchange is not None and audio.exchange.status == 200
+        assert audio.exchange.body == audio.audio and audio.exchange.request.url.path.endswith("/preview")
+        with pytest.raises(AuthError) as caught:
+            make_client("faseeh", api_key="bad", offline=True).voice_preview(
+                "مرحبا بكم في اختبار الصوت اليوم", 0.8, "faseeh-v1-preview", audio_bytes(2.0, "wav", 16000))
+        assert caught.value.exchange is not None and caught.value.exchange.status == 401
+        client.close()
+
+
+def test_check_results_are_check_results() -> None:
+    result = checks.run("not_a_server_error", Case(status=500))
+    assert isinstance(result, CheckResult) and not result and "measured 500" in result.explain()
