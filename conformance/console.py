@@ -104,12 +104,15 @@ class Progress:
         return total
 
     def _key(self, report: Any) -> tuple[str, str]:
-        """(provider, endpoint) from the test's properties; a test without an endpoint goes by its name."""
+        """(provider, endpoint) from the test's properties; a test without an endpoint goes by its name
+        (with its parameters when it names a provider: ``test_flow[<provider>.<flow>]``)."""
         props = dict(getattr(report, "user_properties", None) or [])
         endpoint = props.get("endpoint")
         if endpoint:
             return str(props.get("provider") or str(endpoint).split(".")[0]), str(endpoint)
-        name = str(report.nodeid).split("::")[-1].split("[")[0]
+        name = str(report.nodeid).split("::")[-1]
+        if not props.get("provider"):  # a provider's test (a suite flow) keeps its id: which flow it is
+            name = name.split("[")[0]
         return str(props.get("provider") or "—"), name
 
     def _set(self, report: Any, outcome: str) -> None:

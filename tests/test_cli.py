@@ -262,6 +262,15 @@ def test_progress_counts_each_test_once_per_endpoint_and_masks_failures() -> Non
     assert summary[-1].split() == ["total", "1", "1", "2", "1"]
 
 
+def test_a_providers_test_without_an_endpoint_keeps_its_parameter_id_and_a_users_test_does_not() -> None:
+    progress = Progress(lambda text, nl=True: None, tty=False)
+    flow = report("t.py::test_flow[acme.job]", "call", "passed")
+    flow.user_properties = [("provider", "acme")]
+    users = report("t.py::test_mine[3]", "call", "passed")
+    feed(progress, [flow, users])
+    assert set(progress.groups) == {("acme", "test_flow[acme.job]"), ("—", "test_mine")}
+
+
 def test_progress_rewrites_one_line_on_a_terminal() -> None:
     printed: list[tuple[str, bool]] = []
     progress = Progress(lambda text, nl=True: printed.append((text, nl)), tty=True)
