@@ -119,6 +119,35 @@ def test_a_call_returns_the_exchange_it_was_judged_on() -> None:
         client.close()
 
 
+@pytest.mark.parametrize("provider_id", ["faseeh", "modelslab"])  # the key in a header; in the JSON body
+def test_the_exchange_a_call_returns_never_holds_the_key_even_when_the_provider_echoes_it(provider_id: str) -> None:
+    import httpx
+
+    from conformance.clients import ClientError, make_client
+    from conformance.strategies import audio_bytes
+
+    key = "sk-live-7f3a9c2e5b1d"
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, json={"errorCode": 40101, "errorMessage": f"bad key {key}", "status": "error",
+                                         "message": f"bad key {key}"}, headers={"x-echo": key})
+
+    with httpx.Client(transport=httpx.MockTransport(echo)) as http:
+        client = make_client(provider_id, api_key=key, http_client=http, offline=True)
+        wav = audio_bytes(5.0, "wav", 16000)
+        with pytest.raises(ClientError) as caught:
+            if provider_id == "faseeh":
+                client.voice_preview("مرحبا بكم في اختبار الصوت اليوم", 0.8, "faseeh-v1-preview", wav)
+            else:
+                client.voice_to_voice(wav, wav)
+    ex = caught.value.exchange
+    assert ex is not None and ex.status == 401
+    seen = [str(ex.request.url), *ex.request.headers.values(), *ex.headers.values()]
+    assert not any(key in text for text in seen), seen
+    assert key.encode() not in ex.request.content and key.encode() not in ex.body
+    assert b"***" in ex.body
+
+
 def test_check_results_are_check_results() -> None:
     result = checks.run("not_a_server_error", Case(status=500))
     assert isinstance(result, CheckResult) and not result and "measured 500" in result.explain()

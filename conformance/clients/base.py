@@ -15,6 +15,7 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import httpx
@@ -400,7 +401,7 @@ class ClientCore:
         self._check(ep, params, use_validation)
         request = self._build(ep, params)
         got = yield from self._send(ep, request)
-        exchange = Exchange(request, got, int(got.response.extensions.get("attempts", 1)))
+        exchange = _redacted(request, got, self._key)
         try:
             result = yield from self._interpret(ep, params, got)
         except ClientError as exc:
@@ -426,6 +427,29 @@ def _small_json(got: Received) -> Any:
         return json.loads(got.body)
     except ValueError:
         return None
+
+
+def _redacted(request: httpx.Request, got: Received, key: Secret) -> Exchange:
+    """The exchange a result or error carries: the key masked wherever it stands, in the request we sent
+    (auth header, JSON body field, URL) and in what came back (a provider that echoes it)."""
+    attempt = int(got.response.extensions.get("attempts", 1))
+    value = key.reveal()
+    if not value or len(value) < 4:
+        return Exchange(request, got, attempt)
+    raw, masked = value.encode(), b"***"
+
+    def headers(h: httpx.Headers) -> list[tuple[str, str]]:
+        return [(k, key.mask(v)) for k, v in h.multi_items()]
+
+    try:
+        content = request.content.replace(raw, masked)
+    except httpx.RequestNotRead:  # a stream that was never read into memory: nothing of it is kept
+        content = b""
+    sent = httpx.Request(request.method, key.mask(str(request.url)), headers=headers(request.headers),
+                         content=content)
+    response = httpx.Response(got.response.status_code, headers=headers(got.response.headers), request=sent,
+                              extensions=dict(got.response.extensions))
+    return Exchange(sent, replace(got, response=response, body=got.body.replace(raw, masked)), attempt)
 
 
 def _masked(value: Any, key: Secret) -> Any:

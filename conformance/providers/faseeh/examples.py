@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conformance.cassettes.examples import Example, Expect, Gap, Reply
+from conformance.providers.faseeh.scenarios import MODEL, TEXT
 
 # -- sources --------------------------------------------------------------------------------
 
@@ -13,7 +14,7 @@ P4_500 = ("PROVIDERS.md §4 Faseeh, Errors: {\"errorCode\", \"errorMessage\"}, 5
 
 # -- the examples ---------------------------------------------------------------------------
 
-_FASEEH_PREVIEW = {"text": "مرحبا بكم في اختبار الصوت اليوم", "similarity": 0.8, "model_id": "faseeh-v1-preview",
+_FASEEH_PREVIEW = {"text": TEXT, "similarity": 0.8, "model_id": MODEL,
                    "speed": 1.0, "file": {"fixture": ("en_alsa", 1.0)}}
 _FASEEH_FILLED = ("the docs give the preview's fields without example values: an Arabic sentence of six words, "
                   "similarity 0.8, speed 1.0, model faseeh-v1-preview and 1 s of fixture speech stand in",)

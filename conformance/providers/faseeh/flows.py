@@ -16,6 +16,7 @@ from hypothesis.stateful import (
 )
 
 from conformance import spec
+from conformance.providers.faseeh.scenarios import MODEL, TEXT
 from conformance.scenarios import flow_settings, schema_ok, speech
 
 
@@ -27,7 +28,7 @@ def preview_clone_flow(suite: Any) -> None:
     import soundfile as sf
 
     preview_ep, clone_ep = spec.get("faseeh.voice_preview"), spec.get("faseeh.voice_clone")
-    text = "مرحبا بكم في اختبار الصوت اليوم"
+    text = TEXT
 
     class Voices(RuleBasedStateMachine):
         previews = Bundle("previews")
@@ -39,7 +40,7 @@ def preview_clone_flow(suite: Any) -> None:
         @rule(target=previews, speaker=st.sampled_from(["en_slt", "en_alsa"]), speed=st.sampled_from([0.7, 1.0, 1.2]))
         def preview(self, speaker: str, speed: float) -> tuple[bytes, bytes]:
             reference = speech(6.0, speaker)
-            out = suite.send(preview_ep, {"text": text, "similarity": 0.8, "model_id": "faseeh-v1-preview",
+            out = suite.send(preview_ep, {"text": text, "similarity": 0.8, "model_id": MODEL,
                                           "file": reference, "speed": speed}, validate=True)
             assert out.error is None, out.describe()
             audio = out.result
@@ -54,7 +55,7 @@ def preview_clone_flow(suite: Any) -> None:
             voice_file, reference = pair
             out = suite.send(clone_ep, {"voice_file": voice_file, "reference_audio_file": reference, "text": text,
                                         "stability": stability, "name": f"flow-{len(self.created)}",
-                                        "model": "faseeh-v1-preview", "dialects": "najdi"}, validate=True)
+                                        "model": MODEL, "dialects": "najdi"}, validate=True)
             assert out.error is None, out.describe()
             schema_ok(clone_ep.id, out.status, out.body)
             fields = out.result.fields
