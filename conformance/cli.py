@@ -123,9 +123,10 @@ def _echo(text: str, nl: bool = True) -> None:
 @click.option("--key", "keys", multiple=True, metavar="KEY",
               help="Accept only these API keys (repeat); default: any non-empty key.")
 @click.option("--reject-key", "rejected", multiple=True, metavar="KEY", help="Answer this key with the auth error.")
-@click.option("--job-polls", default=1, show_default=True, type=click.IntRange(0),
-              help="Fetches of a queued job that answer `processing` before `success`.")
-@click.option("--job-seconds", default=None, type=click.FloatRange(0), help="Queued jobs also finish after this long.")
+@click.option("--job-polls", default=None, type=click.IntRange(0),
+              help="Queued jobs also finish after this many fetches answered `processing` (0: at once).")
+@click.option("--job-seconds", default=None, type=click.FloatRange(0),
+              help="Queued jobs finish after this long (default: their own eta, scaled down).")
 @click.option("--http200-errors", is_flag=True, help="Send errors documented as arriving with HTTP 200 that way.")
 @click.option("--fetch-urls", is_flag=True,
               help="Download audio URLs it does not host, as the providers do (else they read as a stand-in "
@@ -133,7 +134,7 @@ def _echo(text: str, nl: bool = True) -> None:
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(providers: tuple[str, ...], host: str, port: int, seed: int, keys: tuple[str, ...],
-          rejected: tuple[str, ...], job_polls: int, job_seconds: float | None, http200_errors: bool,
+          rejected: tuple[str, ...], job_polls: int | None, job_seconds: float | None, http200_errors: bool,
           fetch_urls: bool, log_level: str) -> None:
     """Serve the provider simulators over HTTP, on the providers' own paths.
 
@@ -172,16 +173,20 @@ def serve(providers: tuple[str, ...], host: str, port: int, seed: int, keys: tup
 @main.command("spec")
 @click.option("--providers", "providers", multiple=True, metavar="IDS",
               help="Only these providers (comma-separated or repeated); default: all.")
-def spec_command(providers: tuple[str, ...]) -> None:
+@click.option("--fidelity", "ledger", is_flag=True,
+              help="Print the fidelity ledger instead: per provider, what is documented, observed live, "
+                   "taken from an official SDK or assumed.")
+def spec_command(providers: tuple[str, ...], ledger: bool) -> None:
     """Print every documented rule the kit checks, with the document it comes from.
 
     \b
     Example:
       voice-conformance spec --providers {p}
+      voice-conformance spec --fidelity
     """
-    from conformance.spec.describe import describe
+    from conformance.spec.describe import describe, fidelity
 
-    click.echo(describe(_providers(providers)))
+    click.echo(fidelity(_providers(providers)) if ledger else describe(_providers(providers)))
 
 
 @main.group("report")

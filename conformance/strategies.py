@@ -648,7 +648,10 @@ def _format_invalid(param: Param, c: AudioFormat) -> Values:
         if set(c.formats) != {"wav", "mp3", "ogg", "flac", "m4a", "aac"} else None
     lo, _ = _window(param)
     if other is None:  # any audio is allowed: break it with bytes that are not audio
-        return st.just(AudioInput("bytes", data=b"%PDF-1.4 this is not audio " * 8, filename="audio.wav"))
+        junk = b"%PDF-1.4 this is not audio " * 8
+        if c.raw is not None:  # nor whole headerless frames
+            junk += b"!" * (c.raw.sample_width * c.raw.channels - 1 or 1)
+        return st.just(AudioInput("bytes", data=junk, filename="audio.wav"))
     return st.just(audio_input(audio_bytes(max(lo, 2.0), other, 16000), _audio_kind(param), other))
 
 

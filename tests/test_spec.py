@@ -228,7 +228,10 @@ CASES: list[Case] = [
     # ---- Faseeh clone -------------------------------------------------------------------
     ("faseeh.voice_clone", "voice_file:required", {}, {"voice_file": spec.MISSING}, "required"),
     ("faseeh.voice_clone", "voice_file:audio_format", {"voice_file": audio(encoded(2, "MP3"))},
-     {"voice_file": AudioInput("bytes", data=b"GIF89a....")}, "audio_format"),
+     {"voice_file": AudioInput("bytes", data=b"GIF89a.....")}, "audio_format"),
+    # the preview's own output (headerless PCM16, 24 kHz) is what clone takes; an odd byte count is not PCM16
+    ("faseeh.voice_clone", "voice_file:raw_pcm16", {"voice_file": AudioInput("bytes", data=b"\x01\x00" * 24000)},
+     {"voice_file": AudioInput("bytes", data=b"\x01\x00" * 24000 + b"\x01")}, "audio_format"),
     ("faseeh.voice_clone", "reference_audio_file:required", {}, {"reference_audio_file": spec.MISSING}, "required"),
     ("faseeh.voice_clone", "reference_audio_file:audio_format", {"reference_audio_file": audio(wav(4))},
      {"reference_audio_file": AudioInput("bytes", data=b"\x00" * 64)}, "audio_format"),
@@ -356,7 +359,8 @@ def test_assumed_rules_are_marked() -> None:
     preview = spec.get("faseeh.voice_preview")
     assert preview.path_assumed
     novita = spec.provider("novita")
-    assert novita.error_shape.source.assumed
+    assert novita.error("not_found").source.assumed  # unknown voice ids are not in the error table
+    assert novita.error_shape.source.evidence == "live"  # the body's shape is seen in live captures
     # documented rules are not marked assumed
     assert not spec.get("elevenlabs.speech_to_speech").param("seed").constraints[0].source.assumed
     assert "[assumed]" in str(spec.get("faseeh.voice_clone").param("languages").constraints[0].source)
@@ -394,8 +398,10 @@ def test_error_bodies_render_in_each_providers_shape() -> None:
     assert {tuple(d["loc"]) for d in body["detail"]} == {("body", "audio"), ("query", "output_format")}
     ml = spec.provider("modelslab")
     assert ml.error_shape.render(ml.error("rate_limit"))["retry_after"] == 30
-    assert spec.provider("faseeh").error_shape.render(spec.provider("faseeh").error("auth")) == {
-        "errorCode": "40101", "errorMessage": "Invalid or missing API key"}
+    fa = spec.provider("faseeh")
+    # errorCode as each page prints it: a number on the errors page, a string on the voice-preview page
+    assert fa.error_shape.render(fa.error("auth")) == {"errorCode": 40101, "errorMessage": "Invalid or missing API key"}
+    assert fa.error_shape.render(fa.error("auth"), endpoint=spec.get("faseeh.voice_preview"))["errorCode"] == "40101"
 
 
 def test_output_formats_parse_into_codec_rate_bitrate() -> None:

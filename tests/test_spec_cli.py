@@ -26,3 +26,36 @@ def test_spec_for_one_provider_and_bad_names() -> None:
     assert "elevenlabs" not in result.output
     bad = CliRunner().invoke(main, ["spec", "--providers", "acme"])
     assert bad.exit_code == 2 and "unknown provider 'acme'" in bad.output
+
+
+def test_source_evidence_kinds() -> None:
+    from conformance.spec.model import Source
+
+    assert Source("live 401 bodies in a thread").evidence == "live"
+    assert Source("live 401").as_assumed().evidence == "assumed"  # assumed wins
+    assert Source("acme-python 1.0 (PyPI wheel)").evidence == "sdk"
+    assert Source("the official SDK's client.py").evidence == "sdk"
+    assert Source("seed 003: OpenAPI").evidence == "docs"
+    assert Source("a delivery note").evidence == "docs"  # "live" inside a word is not live evidence
+
+
+def test_fidelity_ledger_counts_and_lists_live_sdk_and_assumed_behaviours() -> None:
+    import re
+
+    from conformance.spec.describe import _behaviours
+
+    result = CliRunner().invoke(main, ["spec", "--fidelity"])
+    assert result.exit_code == 0, result.output
+    for p in spec.providers().values():
+        items = _behaviours(p.id)
+        counts = {k: sum(1 for _, s in items if s.evidence == k) for k in ("docs", "live", "sdk", "assumed")}
+        line = re.search(rf"^{p.id}: (\d+) documented, (\d+) observed live, (\d+) from an official SDK, "
+                         rf"(\d+) assumed$", result.output, re.M)
+        assert line is not None, p.id
+        assert tuple(map(int, line.groups())) == tuple(counts.values())
+        for what, src in items:
+            if src.evidence != "docs":
+                assert f"[{src.evidence}] {what}  <- {src}" in result.output
+    assert "[live] error auth: HTTP 401 invalid_api_key" in result.output
+    only = CliRunner().invoke(main, ["spec", "--fidelity", "--providers", "faseeh"])
+    assert "faseeh:" in only.output and "elevenlabs:" not in only.output

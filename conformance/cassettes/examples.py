@@ -1,7 +1,7 @@
 """Cassettes built from the providers' published request/response examples (origin ``provider-example``).
 
-Each :class:`Example` transcribes one documented exchange: the request values a provider's docs
-show, the response body they show, and a source note for both. :func:`build` sends the request
+Each :class:`Example` is one documented exchange: the request values a provider's docs show, the
+response body they show (verbatim, byte for byte), and a source note for both. :func:`build` sends the request
 through the kit's reference client to a stand-in transport that answers with the documented body,
 recording the exchange with the same scrubbing and sidecars as any cassette; the request the
 client sent is checked against the docs' literal body where the docs print one. Where the docs
@@ -31,12 +31,31 @@ INDEX = "INDEX.md"
 
 @dataclass(frozen=True)
 class Reply:
-    """A documented response: status and JSON body (the docs show only JSON bodies)."""
+    """A documented response: its status and the docs' body, **verbatim** (``text``: the bytes as the docs
+    print them, odd spacing and placeholders included), answered with ``content-type: application/json``.
+
+    ``comments``: the docs annotate the JSON with ``// …`` comments; those are cut (nothing else) before
+    it is answered, and the cassette's metadata keeps the verbatim text.
+    """
 
     status: int
-    body: Any
+    text: str
     source: str
     headers: Mapping[str, str] = field(default_factory=dict)
+    comments: bool = False
+
+    @property
+    def served(self) -> bytes:
+        """The bytes the stand-in answers: the verbatim text (without its ``//`` comments, when it has them)."""
+        if not self.comments:
+            return self.text.encode()
+        import re
+
+        return re.sub(r"[ \t]+//[^\n]*", "", self.text).encode()  # after a space: a URL's // is not a comment
+
+    @property
+    def body(self) -> Any:
+        return json.loads(self.served)
 
 
 @dataclass(frozen=True)
@@ -154,7 +173,8 @@ def _stand_in(example: Example) -> Any:
                                  f"but the docs give {len(replies)} response(s)")
         reply = replies[len(sent)]
         sent.append(request)
-        return httpx.Response(reply.status, json=reply.body, headers=dict(reply.headers))
+        headers = {"content-type": "application/json", **reply.headers}
+        return httpx.Response(reply.status, content=reply.served, headers=headers)
 
     transport = httpx.MockTransport(handle)
     transport.sent = sent  # type: ignore[attr-defined]
@@ -193,7 +213,8 @@ def build(out: str | Path = "cassettes/examples", *, key: str = DEFAULT_KEY,
     for ex in examples:
         path = ex.path(out)
         meta = {"example": ex.name, "endpoints": list(ex.endpoints), "request_source": ex.request_source,
-                "exchanges": [{"status": r.status, "response_source": r.source} for r in ex.replies],
+                "exchanges": [{"status": r.status, "response_source": r.source,
+                               **({"verbatim": r.text} if r.comments else {})} for r in ex.replies],
                 "filled": list(ex.filled), "validated_request": ex.validate}
         if ex.note:
             meta["note"] = ex.note

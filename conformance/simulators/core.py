@@ -235,6 +235,19 @@ class ProviderSimulator:
         """The documented error for audio that cannot be read or fetched."""
         return "invalid_request"
 
+    # what an audio URL the simulator neither hosts nor fetches is taken for: "speaker" (a fixture
+    # speaker chosen by the URL) or "error" (the provider's answer to a URL it could not fetch)
+    unknown_urls: ClassVar[Literal["speaker", "error"]] = "speaker"
+
+    def unreachable_message(self, param: str, url: str) -> str:
+        """The error message for an audio URL the provider could not download."""
+        return f"{param} could not be downloaded from {url}"
+
+    def before_auth(self, violations: list[Violation]) -> list[Violation]:
+        """The violations the provider answers before it looks at the key (its request schema's,
+        where a framework validates the body first). Default: none, the key is checked first."""
+        return []
+
     def auth_params(self) -> tuple[str, ...]:
         """Params that carry the key (validated by the auth check, not by ``Endpoint.validate``)."""
         auth = self.provider.auth
@@ -253,11 +266,14 @@ class Simulator:
     deterministic. ``keys``: the accepted API keys (an iterable for every provider, or a mapping
     provider id -> keys); ``None`` accepts any non-empty key except those given to
     :meth:`reject_key`. ``http200_errors``: send the errors a provider documents as arriving with
-    HTTP 200 (as their spec allows) that way instead of with their documented status. ``job_polls``: how many
-    fetches of a queued job answer ``processing`` before ``success`` (0: answer ``success`` at once).
-    ``job_seconds``: a queued job also completes on its own after this many seconds.
+    HTTP 200 (as their spec allows) that way instead of with their documented status. A queued job
+    finishes on its own clock, as the provider's does (its ``eta``, scaled down: see the provider's
+    simulator), and delivers its webhook with nobody polling; ``job_seconds`` sets that clock to a
+    fixed time instead. ``job_polls``: a job also finishes after this many fetches answered
+    ``processing`` (0: it is ``success`` at once), for tests that want it by count, not by time.
     ``unknown_urls``: audio URLs the simulator does not host are read as a fixture speaker chosen
-    by the URL (``"speaker"``) or rejected with the provider's invalid-audio error (``"error"``).
+    by the URL (``"speaker"``) or rejected with the provider's invalid-audio error (``"error"``);
+    by default each provider answers as it is documented to (``ProviderSimulator.unknown_urls``).
     ``webhook_client``: the ``httpx.Client`` that delivers webhooks (default: a plain one, so a respx
     route on the webhook host captures them in-process).
     ``fetch_urls``: download audio URLs it does not host over HTTP, as the providers do (for a
@@ -265,8 +281,8 @@ class Simulator:
     """
 
     def __init__(self, *providers: str, seed: int = 0, keys: Iterable[str] | Mapping[str, Iterable[str]] | None = None,
-                 http200_errors: bool = False, job_polls: int = 1, job_seconds: float | None = None,
-                 unknown_urls: Literal["speaker", "error"] = "speaker",
+                 http200_errors: bool = False, job_polls: int | None = None, job_seconds: float | None = None,
+                 unknown_urls: Literal["speaker", "error"] | None = None,
                  webhook_client: httpx.Client | None = None, files_base: str = FILES_BASE,
                  fetch_urls: bool = False):
         ids = list(providers) or list(all_providers())
@@ -460,9 +476,10 @@ class Simulator:
                 msg = f"could not be decoded as audio ({exc})"
                 raise SimError(case, f"{param} {msg}", violations=[
                     Violation("decodable_audio", param, audio.describe(), msg, SIMULATOR_SOURCE)]) from None
-        if self.unknown_urls == "error":
+        ps = self.providers[ctx.provider.id]
+        if (self.unknown_urls or ps.unknown_urls) == "error":
             msg = f"could not be downloaded from {audio.url}"
-            raise SimError(case, f"{param} {msg}", violations=[
+            raise SimError(case, ps.unreachable_message(param, audio.url or ""), violations=[
                 Violation("reachable_url", param, repr(audio.url), msg, SIMULATOR_SOURCE)])
         return speaker_reference(self.stand_in_speaker(audio.url or ""))
 
@@ -622,14 +639,21 @@ class Simulator:
             return self._answer_fault(f, ctx, ps.provider)
         decoded = wire.decode_request(ctx.endpoint, ctx.request, resolve_url=self.resolve_url)
         ctx.params, ctx.api_key = decoded.params, decoded.api_key
+        if decoded.error is not None:
+            unreadable = Violation("request_body", None, "(body)", decoded.error, ctx.endpoint.source)
+            if ps.before_auth([unreadable]):
+                return ctx.error("invalid_request", decoded.error, violations=[unreadable])
+        # like the providers, the simulator ignores fields it does not know (clients catch typos)
+        violations = [] if decoded.error is not None else ctx.endpoint.validate(
+            ctx.params, skip=ps.auth_params(), allow_unknown=True)
+        early = ps.before_auth(violations)
+        if early:
+            return ctx.error(ps.invalid_case(early, ctx), violations=early)
         problem = self._auth_problem(ps.provider_id, decoded.api_key)
         if problem is not None:
             return ctx.error(problem)
         if decoded.error is not None:
-            v = Violation("request_body", None, "(body)", decoded.error, ctx.endpoint.source)
-            return ctx.error("invalid_request", decoded.error, violations=[v])
-        # like the providers, the simulator ignores fields it does not know (clients catch typos)
-        violations = ctx.endpoint.validate(ctx.params, skip=ps.auth_params(), allow_unknown=True)
+            return ctx.error("invalid_request", decoded.error, violations=[unreadable])
         if violations:
             return ctx.error(ps.invalid_case(violations, ctx), violations=violations)
         try:

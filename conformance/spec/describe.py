@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.spec.model import Constraint, Endpoint, Param, Rule
+from conformance.spec.model import Constraint, Endpoint, Param, Rule, Source
 from conformance.spec.registry import endpoints as all_endpoints
 from conformance.spec.registry import provider
 
@@ -47,3 +47,46 @@ def describe(provider_ids: list[str] | None = None) -> str:
     out.append(f"{n_rules} rules over {len([e for e in all_endpoints() if not provider_ids or e.provider_id in provider_ids])} "
                f"endpoints; {assumed} marked [assumed] where the documents are silent")
     return "\n".join(out)
+
+
+EVIDENCE = ("docs", "live", "sdk", "assumed")
+EVIDENCE_WORDS = {"docs": "documented", "live": "observed live", "sdk": "from an official SDK", "assumed": "assumed"}
+
+
+def _behaviours(provider_id: str) -> list[tuple[str, Source]]:
+    """Every sourced behaviour of one provider's simulator and spec: (what, where it comes from)."""
+    p = provider(provider_id)
+    out: list[tuple[str, Source]] = [(f"error body: {p.error_shape.description}", p.error_shape.source)]
+    out += [(f"error {e.name}: HTTP {e.status} {e.code} \"{e.message[:60]}\"", e.source) for e in p.errors]
+    out += [(f"variant {v.what}", v.source) for v in p.variants]
+    out += [(f"fact {f.name}", f.source) for f in p.facts]
+    for ep in all_endpoints():
+        if ep.provider_id != provider_id:
+            continue
+        for where, item in ep.all_rules():
+            text = item.describe() if not isinstance(item, Param) else "parameter"
+            out.append((f"{ep.name}: {where}: {text}", item.source))
+        out += [(f"{ep.name}: answer {r.status} {r.state}", r.source) for r in ep.responses]
+        out += [(f"{ep.name}: variant {v.what}: {v.value}", v.source) for v in ep.variants]
+    return out
+
+
+def fidelity(provider_ids: list[str] | None = None) -> str:
+    """The fidelity ledger: per provider, how many behaviours are documented, observed live, taken from
+    an official SDK or assumed, and which ones are live or assumed (so a user knows how far to trust
+    each simulator)."""
+    from conformance.spec.registry import providers as all_providers
+
+    lines = ["Fidelity ledger (what each simulated behaviour rests on)", ""]
+    for p in all_providers().values():
+        if provider_ids and p.id not in provider_ids:
+            continue
+        items = _behaviours(p.id)
+        counts = {k: sum(1 for _, src in items if src.evidence == k) for k in EVIDENCE}
+        lines.append(f"{p.id}: " + ", ".join(f"{counts[k]} {EVIDENCE_WORDS[k]}" for k in EVIDENCE))
+        for kind in ("live", "sdk", "assumed"):
+            for what, src in items:
+                if src.evidence == kind:
+                    lines.append(f"  [{kind}] {what}  <- {src}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

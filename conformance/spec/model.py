@@ -67,6 +67,19 @@ class Source:
             text += " [assumed]"
         return text
 
+    @property
+    def evidence(self) -> str:
+        """How far to trust it: ``assumed`` (the documents are silent), ``live`` (an answer of the real
+        service someone captured), ``sdk`` (an official SDK's source) or ``docs`` (the provider's documents)."""
+        doc = self.doc.lower()
+        if self.assumed:
+            return "assumed"
+        if doc.startswith("live"):
+            return "live"
+        if " sdk" in f" {doc}" or "pypi" in doc:
+            return "sdk"
+        return "docs"
+
     def as_assumed(self, note: str = "") -> Source:
         return Source(self.doc, self.section, True, note or self.note)
 
@@ -464,6 +477,7 @@ class AudioFormat(Constraint):
 
     formats: tuple[str, ...]
     source: Source
+    raw: RawPcm | None = None  # headerless PCM is accepted too, read as this
     key: ClassVar[str] = "audio_format"
 
     def check(self, value: Any) -> str | None:
@@ -471,14 +485,18 @@ class AudioFormat(Constraint):
             return None
         if value.kind == "url" and value.data is None:
             return None  # a URL nobody fetched cannot be checked here
-        if value.info is None:
+        if value.info is None or value.info.format == "raw":
+            if self.raw is not None:
+                broken = self.raw.check(value)
+                return None if broken is None else f"{broken}; must be {self.describe()}"
             return f"is not recognisable audio ({value.probe_error or 'unknown format'}); must be {self.describe()}"
         if value.info.format not in self.formats:
             return f"is {value.info.format}; must be {self.describe()}"
         return None
 
     def describe(self) -> str:
-        return " or ".join(f.upper() for f in self.formats)
+        named = " or ".join(f.upper() for f in self.formats)
+        return named + (f" or {self.raw.describe()}" if self.raw is not None else "")
 
 
 @dataclass(frozen=True)
@@ -526,6 +544,7 @@ class Param:
     secret: bool = False
     description: str = ""
     base64_allowed: bool = False  # audio given as base64 text is accepted
+    numeric_bool: Source | None = None  # a JSON boolean the provider also takes as the numbers 0 and 1 (why)
 
     def field(self, name: str) -> Param:
         for f in self.fields:
@@ -575,6 +594,9 @@ class Param:
                     return float(raw)
                 except ValueError:
                     return raw
+        if (self.numeric_bool is not None and self.type == "boolean" and not isinstance(raw, bool)
+                and isinstance(raw, int | float) and raw in (0, 1)):
+            return bool(raw)
         if self.type == "object" and isinstance(raw, Mapping):
             return {k: (self.field(k).decode(v) if any(f.name == k for f in self.fields) else v)
                     for k, v in raw.items()}

@@ -291,6 +291,16 @@ def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dic
     return fields, files
 
 
+def bearer_token(value: str) -> str | None:
+    """The key in an ``Authorization`` value: ``Bearer <key>`` gives the key; ``Bearer`` alone (or with
+    only spaces after it) or an empty header gives ``None``, a missing key. A value without the scheme
+    is taken as the key itself (what a server that strips an optional scheme would read)."""
+    scheme, _, rest = value.strip().partition(" ")
+    if scheme.lower() == "bearer":
+        return rest.strip() or None
+    return value.strip() or None
+
+
 def decode_request(endpoint: Endpoint, request: httpx.Request, *,
                    resolve_url: Callable[[str], bytes | None] | None = None) -> DecodedRequest:
     """Read ``request`` back into logical params, as the provider's server would.
@@ -340,8 +350,7 @@ def decode_request(endpoint: Endpoint, request: httpx.Request, *,
     if auth.scheme == "header":
         out.api_key = request.headers.get(auth.name)
     elif auth.scheme == "bearer":
-        value = request.headers.get(auth.name, "")
-        out.api_key = value[7:] if value.lower().startswith("bearer ") else (value or None)
+        out.api_key = bearer_token(request.headers.get(auth.name, ""))
     else:
         key = raw.pop(auth.name, None)
         out.api_key = key if isinstance(key, str) else None

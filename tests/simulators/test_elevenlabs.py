@@ -134,14 +134,21 @@ def test_every_documented_host_is_simulated(elevenlabs_simulator, base):
     assert convert(base=base).status_code == 200
 
 
-def test_missing_and_wrong_keys_get_the_documented_401(elevenlabs_simulator):
+def test_wrong_key_gets_the_live_5_field_401_and_no_key_the_needs_authorization_body(elevenlabs_simulator):
+    import re
+
     elevenlabs_simulator.reject_key("bad")
-    for key, case in ((None, PROVIDER.error("auth_missing")), ("bad", PROVIDER.error("auth"))):
-        r = convert(key=key)
-        assert r.status_code == case.status
-        detail = r.json()["detail"]
-        assert detail["code"] == case.code and detail["status"] == case.code
-        assert detail["request_id"] == r.headers["request-id"]
+    r = convert(key="bad")
+    trace = r.headers["x-trace-id"]
+    assert r.status_code == 401 and re.fullmatch(r"[0-9a-f]{32}", trace) and "request-id" not in r.headers
+    assert r.json() == {"detail": {"type": "authentication_error", "code": "unauthorized",
+                                   "message": "Invalid API key", "status": "invalid_api_key", "request_id": trace}}
+    r = convert(key=None)
+    assert r.status_code == 401 and "request-id" not in r.headers
+    assert r.json() == {"detail": {"type": "authentication_error", "code": "unauthorized", "message":
+                                   "Neither authorization header nor xi-api-key received, please provide one.",
+                                   "status": "needs_authorization", "request_id": r.headers["x-trace-id"]}}
+    assert "request-id" in convert().headers  # a success carries it
 
 
 def test_explicit_key_list():
@@ -152,8 +159,10 @@ def test_explicit_key_list():
 
 def test_unknown_voice_is_404_voice_not_found(elevenlabs_simulator):
     r = convert(voice="doesNotExist123")
-    case = PROVIDER.error("not_found")
-    assert (r.status_code, r.json()["detail"]["code"]) == (case.status, case.code)
+    assert r.status_code == 404 and r.json()["detail"]["status"] == "voice_not_found"
+    assert r.json()["detail"]["type"] == "not_found" and r.json()["detail"]["code"] == "voice_not_found"
+    assert r.json()["detail"]["message"] == "A voice with the voice_id doesNotExist123 was not found."
+    assert r.json()["detail"]["request_id"] == r.headers["x-trace-id"]
 
 
 def test_added_voice_speaks_like_its_audio(elevenlabs_simulator):
@@ -161,15 +170,32 @@ def test_added_voice_speaks_like_its_audio(elevenlabs_simulator):
     assert convert(voice="myVoice").status_code == 200
 
 
-def test_every_violation_is_listed_in_a_fastapi_422(elevenlabs_simulator):
-    r = convert(params={"output_format": "mp3_1_2", "optimize_streaming_latency": "9"},
-                data={"seed": "-1", "model_id": "nope", "voice_settings": "[1]"})
+def test_schema_violations_are_pydantic_422s_answered_before_the_key_is_checked(elevenlabs_simulator):
+    elevenlabs_simulator.reject_key("bad")
+    r = convert(key="bad", params={"optimize_streaming_latency": "9", "output_format": "mp3_1_2"},
+                data={"seed": "-1", "model_id": "nope"})
+    assert r.status_code == 422  # the schema's ranges first, even with a wrong key
+    assert r.json()["detail"] == [
+        {"type": "less_than_equal", "loc": ["query", "optimize_streaming_latency"],
+         "msg": "Input should be less than or equal to 4", "input": "9", "ctx": {"le": 4}},
+        {"type": "greater_than_equal", "loc": ["body", "seed"], "msg": "Input should be greater than or equal to 0",
+         "input": "-1", "ctx": {"ge": 0}},
+    ]
+    r = convert(key="bad", data={"file_format": "flac", "seed": "many"})
     assert r.status_code == 422
-    detail = r.json()["detail"]
-    locs = {tuple(d["loc"]) for d in detail}
-    assert locs == {("query", "output_format"), ("query", "optimize_streaming_latency"), ("body", "seed"),
-                    ("body", "model_id"), ("body", "voice_settings")}
-    assert all(d["msg"] and d["type"] for d in detail)
+    assert [(d["type"], d["msg"], d["input"]) for d in r.json()["detail"]] == [
+        ("int_parsing", "Input should be a valid integer, unable to parse string as an integer", "many"),
+        ("enum", "Input should be 'pcm_s16le_16' or 'other'", "flac")]
+
+
+def test_checks_outside_the_schema_come_after_the_key(elevenlabs_simulator):
+    elevenlabs_simulator.reject_key("bad")
+    bad = {"params": {"output_format": "mp3_1_2"}, "data": {"model_id": "nope", "voice_settings": "[1]"}}
+    assert convert(key="bad", **bad).status_code == 401
+    r = convert(**bad)
+    assert r.status_code == 422
+    assert {tuple(d["loc"]) for d in r.json()["detail"]} == {
+        ("query", "output_format"), ("body", "model_id"), ("body", "voice_settings")}
 
 
 def test_missing_audio_is_a_422_missing(elevenlabs_simulator):

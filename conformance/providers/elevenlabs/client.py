@@ -37,8 +37,8 @@ class _ElevenLabs(ClientCore):
         if isinstance(detail, list):
             msgs = [f"{'.'.join(map(str, d.get('loc', [])))}: {d.get('msg')}" for d in detail if isinstance(d, dict)]
             return "validation_error", "; ".join(msgs), detail
-        if isinstance(detail, dict):
-            return detail.get("code") or detail.get("status"), str(detail.get("message", "")), None
+        if isinstance(detail, dict):  # `status` is the specific error in both forms; `code` its class
+            return detail.get("status") or detail.get("code"), str(detail.get("message", "")), None
         return None, str(body)[:200], None
 
     def _interpret(self, ep: Endpoint, params: dict[str, Any], got: Received) -> Flow[Any]:

@@ -13,6 +13,7 @@ from typing import ClassVar
 from conformance.providers.elevenlabs.spec import parse_output_format
 from conformance.simulators.core import Context, ProviderSimulator, SimError, SimResponse
 from conformance.spec import wire
+from conformance.spec.model import Violation
 
 # Premade voice ids from ElevenLabs' public voice library (the docs' examples use the first), each
 # read by a wide-band fixture speaker so every output_format up to 48 kHz carries real bandwidth.
@@ -28,6 +29,9 @@ MAX_CONCURRENT_REQUESTS = 10
 CHARACTERS_PER_MINUTE = 1000
 REGIONS = {"api.eu.residency.elevenlabs.io": "europe-west4", "api.in.residency.elevenlabs.io": "asia-south1"}
 STREAM_CHUNK = 4096
+REGIONS["api.sg.residency.elevenlabs.io"] = "asia-southeast1"
+# the constraints the OpenAPI schema itself declares (validated with the body, before auth)
+SCHEMA_RULES = {("seed", "range"), ("optimize_streaming_latency", "range"), ("file_format", "one_of")}
 
 
 class ElevenLabsSimulator(ProviderSimulator):
@@ -35,9 +39,17 @@ class ElevenLabsSimulator(ProviderSimulator):
     catalogue: ClassVar[dict[str, str]] = CATALOGUE
 
     def headers(self, ctx: Context, response: SimResponse) -> dict[str, str]:
-        wanted = {"request-id": ctx.request_id, "x-trace-id": ctx.request_id[:16],
-                  "x-region": REGIONS.get(ctx.request.url.host, "us-central1")}
+        # x-trace-id is 32 hex characters, the error body's request_id; errors carry no request-id
+        wanted = {"x-trace-id": ctx.request_id, "x-region": REGIONS.get(ctx.request.url.host, "us-central1")}
+        if not response.error:
+            wanted["request-id"] = ctx.request_id
         return {k: v for k, v in wanted.items() if k in self.provider.response_headers}
+
+    def before_auth(self, violations: list[Violation]) -> list[Violation]:
+        """FastAPI validates the request against its schema (missing fields, types, the ranges and
+        enums the OpenAPI declares) before the key is looked at; the rest is checked after it."""
+        return [v for v in violations if v.kind in ("missing", "type") or v.rule == "request_body"
+                or (v.param, v.rule) in SCHEMA_RULES]
 
     def speech_to_speech(self, ctx: Context) -> SimResponse:
         voice_id = ctx.value("voice_id")

@@ -32,6 +32,26 @@ FACTS = Source("PROVIDERS.md §3 ElevenLabs")
 ERRORS_PAGE = Source("elevenlabs.io docs, errors page (via PROVIDERS.md §3)")
 SDK = Source("elevenlabs-python core/http_client.py (via PROVIDERS.md §3)")
 SDK_STS = Source("elevenlabs-python speech_to_speech/raw_client.py (elevenlabs 2.x on PyPI)")
+SDK_1_59 = Source("elevenlabs-python 1.59.0 (PyPI wheel), speech_to_speech/client.py")
+SDK_2_59 = Source("elevenlabs-python 2.59.0 (PyPI wheel)")
+SDK_2_78 = Source("elevenlabs-python 2.78.0 (PyPI wheel), speech_to_speech/raw_client.py")
+# Live answers of api.elevenlabs.io, as users captured them in public issue threads (newest first).
+LIVE_401 = Source("live 401 bodies, 5-field form: a client's research note of live probes (GitHub, ~2026-09) and "
+                  "a second probe of POST /v1/text-to-voice/design; legacy {status, message} form: "
+                  "SillyTavern/SillyTavern#4483 (2025-09-03)")
+LIVE_NO_KEY = Source("live 401 without a key, 5-field form (~2026-09, as LIVE_401); legacy form: "
+                     "griptape-ai/ComfyUI-Griptape#144 (2024-10-30), lugia19/elevenlabslib#23 (2023-10-16)")
+LIVE_ORDER = Source("live: pydantic 422s come before authentication, with an invalid key too (~2026-09 probe)")
+LIVE_TRACE = Source("live error answers carry x-trace-id (32 hex), equal to detail.request_id, and no request-id "
+                    "header: elevenlabs/elevenlabs-docs#1317 (2025-07-11), home-assistant/core#160414 (2026-01-07)")
+LIVE_404 = Source("live 404 voice_not_found: elevenlabs/elevenlabs-docs#1317 (2025-07-11, a maintainer's capture)")
+LIVE_429 = Source("live 429 bodies: haguro/elevenlabs-go#25 (2024-12-09, too_many_concurrent_requests), "
+                  "SubtitleEdit/subtitleedit#9246 (2025-01-22, system_busy)")
+LIVE_500 = Source("live 500 on the voice changer stream: elevenlabs/elevenlabs-python#351 (2024-09-02)")
+LIVE_400 = Source("live 400 of the voice changer on a body it could not parse: "
+                  "{\"detail\": \"There was an error parsing the body\"} (elevenlabs/elevenlabs-js#133, 2025-01-03); "
+                  "older 400 voice_does_not_exist (Andrewcpu/elevenlabs-api#14, 2023-12-02)")
+ERRORS_PAGE_NOW = Source("elevenlabs.io/docs/eleven-api/resources/errors", "error types and codes tables")
 
 # codec_samplerate[_bitrate], exactly as the OpenAPI enum lists them
 OUTPUT_FORMATS: tuple[str, ...] = (
@@ -86,29 +106,73 @@ def parse_output_format(name: str) -> OutputFormat:
     return OutputFormat(name, parts[0], int(parts[1]), int(parts[2]) if len(parts) > 2 else None)
 
 
+# The 5-field error body (type, code, message, status, request_id): ``type`` by HTTP status and ``code``
+# from the errors page's tables; ``status`` is the legacy code (ErrorCase.code), which live answers
+# still carry and which may differ from ``code`` (401: code unauthorized, status invalid_api_key).
+ERROR_TYPE: dict[int, str] = {400: "invalid_request", 401: "authentication_error", 404: "not_found",
+                              422: "validation_error", 429: "rate_limit_error", 500: "internal_error",
+                              503: "service_unavailable"}
+ERROR_CODE: dict[str, str] = {"invalid_api_key": "unauthorized", "needs_authorization": "unauthorized",
+                              "too_many_concurrent_requests": "concurrent_limit_exceeded",
+                              "something_went_wrong": "internal_error"}
+PYDANTIC_TYPE_ERRORS = {
+    "integer": ("int_parsing", "Input should be a valid integer, unable to parse string as an integer"),
+    "number": ("float_parsing", "Input should be a valid number, unable to parse string as a number"),
+    "boolean": ("bool_parsing", "Input should be a valid boolean, unable to interpret input"),
+}
+
+
+def _wire_input(v: Violation) -> Any:
+    """The value as it came over the wire (form and query values are text), as pydantic echoes it."""
+    import ast
+
+    if v.kind == "missing":
+        return None
+    try:
+        value = ast.literal_eval(v.value)
+    except (ValueError, SyntaxError):
+        return v.value
+    if isinstance(value, bool):
+        return str(value).lower()
+    return value if isinstance(value, str) else str(value)
+
+
+def _pydantic_entry(v: Violation, endpoint: Endpoint | None) -> dict[str, Any]:
+    """One ``detail`` entry as FastAPI's pydantic v2 validation writes it."""
+    param = None
+    if endpoint is not None and v.param:
+        param = next((q for q in endpoint.params if q.name == v.param.split(".")[0]), None)
+    where = {"query": "query", "path": "path", "header": "header"}.get(param.location, "body") if param else "body"
+    entry: dict[str, Any] = {"type": v.rule, "loc": [where, v.param or "body"], "msg": v.message,
+                             "input": _wire_input(v)}
+    if v.kind == "missing":
+        entry.update(type="missing", msg="Field required")
+    elif v.kind == "type" and param is not None and param.type in PYDANTIC_TYPE_ERRORS:
+        entry["type"], entry["msg"] = PYDANTIC_TYPE_ERRORS[param.type]
+    elif param is not None:
+        for c in param.constraints:
+            if isinstance(c, Range) and v.rule == c.key:
+                value = float(entry["input"])
+                if c.max is not None and value > c.max:
+                    entry.update(type="less_than_equal", msg=f"Input should be less than or equal to {c.max}",
+                                 ctx={"le": c.max})
+                elif c.min is not None:
+                    entry.update(type="greater_than_equal",
+                                 msg=f"Input should be greater than or equal to {c.min}", ctx={"ge": c.min})
+            elif isinstance(c, OneOf) and v.rule == c.key:
+                quoted = [f"'{x}'" for x in c.values]
+                expected = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+                entry.update(type="enum", msg=f"Input should be {expected}", ctx={"expected": expected})
+    return entry
+
+
 def _render_error(case: ErrorCase, request_id: str | None = None, violations: list[Violation] | None = None,
                   endpoint: Endpoint | None = None, message: str | None = None) -> dict[str, Any]:
     if case.name == "invalid_request" and case.status == 422:
-        detail = []
-        for v in violations or []:
-            loc_kind = "body"
-            if endpoint is not None and v.param:
-                try:
-                    loc_kind = {"query": "query", "path": "path", "header": "header"}.get(
-                        endpoint.param(v.param.split(".")[0]).location, "body")
-                except KeyError:
-                    loc_kind = "body"
-            detail.append({"type": "missing" if v.kind == "missing" else v.rule,
-                           "loc": [loc_kind, v.param or "body"], "msg": v.message, "input": v.value})
-        return {"detail": detail}
-    return {"detail": {
-        "type": {401: "authentication_error", 404: "not_found", 429: "rate_limit_error"}.get(case.status, "error"),
-        "code": case.code,
-        "message": message or case.message,
-        "status": case.code,  # the legacy shape spelled the code as `status`
-        "request_id": request_id,
-        "param": None,
-    }}
+        return {"detail": [_pydantic_entry(v, endpoint) for v in violations or []]}
+    legacy = str(case.code)
+    return {"detail": {"type": ERROR_TYPE.get(case.status, "invalid_request"), "code": ERROR_CODE.get(legacy, legacy),
+                       "message": message or case.message, "status": legacy, "request_id": request_id}}
 
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -121,6 +185,7 @@ ERROR_SCHEMA: dict[str, Any] = {
                     "type": {"type": ["string", "null"]}, "code": {"type": ["string", "null"]},
                     "message": {"type": "string"}, "status": {"type": ["string", "integer", "null"]},
                     "request_id": {"type": ["string", "null"]}, "param": {"type": ["string", "null"]}}},
+                {"type": "string"},  # 400 on a body it cannot parse (live, elevenlabs/elevenlabs-js#133)
                 {"type": "array", "items": {"type": "object", "required": ["loc", "msg", "type"], "properties": {
                     "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
                     "msg": {"type": "string"}, "type": {"type": "string"}}}},
@@ -133,21 +198,29 @@ AUTH = Auth("header", "xi-api-key", SEED.at("parameter xi-api-key (header)"), "E
 
 ERRORS = (
     ErrorCase("invalid_request", 422, "validation_error", "Validation Error", SEED.at("responses 422 HTTPValidationError")),
-    ErrorCase("auth", 401, "invalid_api_key", "Invalid API key", FACTS.at("legacy 401 body")),
-    ErrorCase("auth_missing", 401, "invalid_api_key", "Missing API key",
-              FACTS.as_assumed("a missing key is answered like a wrong one")),
-    ErrorCase("not_found", 404, "voice_not_found", "A voice with the voice_id was not found.", ERRORS_PAGE),
-    ErrorCase("rate_limit", 429, "rate_limit_exceeded", "Too many requests", ERRORS_PAGE),
-    ErrorCase("rate_limit", 429, "concurrent_limit_exceeded", "Too many concurrent requests", ERRORS_PAGE),
-    ErrorCase("server_error", 500, "internal_server_error", "Internal server error",
-              ERRORS_PAGE.as_assumed("shape of 5xx bodies")),
-    ErrorCase("unavailable", 503, "service_unavailable", "Service unavailable",
-              ERRORS_PAGE.as_assumed("shape of 5xx bodies")),
+    # the newest live form (type, code, message, status, request_id) wins over the legacy {status, message}
+    # body; both parse (ERROR_SCHEMA), and the legacy form's bodies are in the example cassettes
+    ErrorCase("auth", 401, "invalid_api_key", "Invalid API key", LIVE_401),
+    ErrorCase("auth_missing", 401, "needs_authorization",
+              "Neither authorization header nor xi-api-key received, please provide one.", LIVE_NO_KEY),
+    ErrorCase("not_found", 404, "voice_not_found", "A voice with the voice_id was not found.", LIVE_404),
+    ErrorCase("rate_limit", 429, "too_many_concurrent_requests",
+              "Too many concurrent requests. Your current subscription is associated with a maximum of 5 concurrent "
+              "requests (running in parallel). This is done such that a single user does not overwhelm our systems "
+              "and affect other users negatively. Please upgrade your subscription or contact sales if you want to "
+              "increase this limit.", LIVE_429),
+    ErrorCase("rate_limit", 429, "system_busy", "We are sorry, the system is experiencing heavy traffic, please try "
+              "again. Higher subscriptions have higher priority.", LIVE_429),
+    ErrorCase("server_error", 500, "something_went_wrong",
+              "We are sorry, something went wrong. You are not charged for this request.", LIVE_500),
+    ErrorCase("unavailable", 503, "service_unavailable", "The service is temporarily unavailable. Try again later.",
+              ERRORS_PAGE_NOW.as_assumed("no live 503 body found: the errors page's code and description")),
 )
 
 ERROR_SHAPE = ErrorShape(
-    '{"detail": {"type", "code", "message", "status", "request_id", "param"}}; 422: {"detail": [{"type", "loc", "msg", "input"}]}',
-    ERROR_SCHEMA, _render_error, FACTS.at("errors"))
+    '{"detail": {"type", "code", "message", "status", "request_id"}} (legacy and no key: {"detail": {"status", '
+    '"message"}}); 422: pydantic\'s {"detail": [{"type", "loc", "msg", "input", "ctx"?}]}',
+    ERROR_SCHEMA, _render_error, LIVE_401)
 
 AUDIO_BODY = ResponseContract(
     200, "audio", SEED.at("responses 200"),
@@ -200,16 +273,20 @@ SPEECH_TO_SPEECH = Endpoint(
     responses=(
         AUDIO_BODY,
         ResponseContract(422, "json", SEED.at("responses 422"), schema=ERROR_SCHEMA, state="error"),
+        ResponseContract(400, "json", LIVE_400, schema=ERROR_SCHEMA, state="error"),
         ResponseContract(401, "json", FACTS.at("errors: 401"), schema=ERROR_SCHEMA, state="error"),
         ResponseContract(404, "json", ERRORS_PAGE, schema=ERROR_SCHEMA, state="error"),
         ResponseContract(429, "json", ERRORS_PAGE, schema=ERROR_SCHEMA, state="error"),
     ),
     variants=(
         Variant("unknown voice error", {"status": 400, "code": "voice_does_not_exist"}, FACTS.at("older API")),
-        # the official SDK calls the same endpoint under its newer name (and a streamed twin)
-        Variant("path", "/v1/voice-changer/{voice_id}", SDK_STS.at("convert: POST v1/voice-changer/{voice_id}")),
+        # the official SDK's paths: 1.x to 2.59 speech-to-speech (convert, and stream /
+        # convert_as_stream on /stream), later releases the same endpoint under its newer name
+        Variant("path", "/v1/speech-to-speech/{voice_id}/stream",
+                SDK_1_59.at("convert_as_stream: POST v1/speech-to-speech/{voice_id}/stream (to 2.59.0: stream)")),
+        Variant("path", "/v1/voice-changer/{voice_id}", SDK_2_78.at("convert: POST v1/voice-changer/{voice_id}")),
         Variant("path", "/v1/voice-changer/{voice_id}/stream",
-                SDK_STS.at("convert_as_stream: POST v1/voice-changer/{voice_id}/stream, same parameters")),
+                SDK_2_78.at("stream: POST v1/voice-changer/{voice_id}/stream, same parameters")),
     ),
 )
 
@@ -218,13 +295,16 @@ PROVIDER = Provider(
     id="elevenlabs",
     name="ElevenLabs",
     base_url="https://api.elevenlabs.io",
+    # the SDK's environments (PRODUCTION_US, _EU from 1.x; _INDIA, _SINGAPORE in 2.59.0)
     alt_base_urls=("https://api.us.elevenlabs.io", "https://api.eu.residency.elevenlabs.io",
-                   "https://api.in.residency.elevenlabs.io"),
+                   "https://api.in.residency.elevenlabs.io", "https://api.sg.residency.elevenlabs.io"),
     auth=AUTH,
     error_shape=ERROR_SHAPE,
     errors=ERRORS,
     source=SEED,
-    retry_headers=("retry-after-ms", "retry-after", "x-ratelimit-reset"),
+    # none documented or observed on 429 (the SDK reads retry-after and x-ratelimit-reset when present,
+    # and never retries speech-to-speech, which it streams)
+    retry_headers=(),
     response_headers=RESPONSE_HEADERS,
     endpoints=(SPEECH_TO_SPEECH,),
 )

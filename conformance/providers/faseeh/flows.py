@@ -22,11 +22,6 @@ from conformance.scenarios import flow_settings, schema_ok, speech
 
 def preview_clone_flow(suite: Any) -> None:
     """Preview a voice, clone it from the preview and its reference; the voice then exists."""
-    import io
-
-    import numpy as np
-    import soundfile as sf
-
     preview_ep, clone_ep = spec.get("faseeh.voice_preview"), spec.get("faseeh.voice_clone")
     text = TEXT
 
@@ -45,10 +40,7 @@ def preview_clone_flow(suite: Any) -> None:
             assert out.error is None, out.describe()
             audio = out.result
             assert audio.raw_format == "s16le" and audio.sample_rate == 24000
-            pcm = np.frombuffer(audio.audio, dtype="<i2").astype("float32") / 32768
-            buf = io.BytesIO()
-            sf.write(buf, pcm, 24000, format="WAV", subtype="PCM_16")  # the preview, as a file to upload
-            return buf.getvalue(), reference
+            return audio.audio, reference  # clone takes the preview's own bytes (raw PCM16, 24 kHz)
 
         @rule(pair=consumes(previews), stability=st.sampled_from([0.0, 0.5, 1.0]))
         def clone(self, pair: tuple[bytes, bytes], stability: float) -> None:

@@ -33,12 +33,21 @@ class FaseehSimulator(ProviderSimulator):
     def voice_clone(self, ctx: Context) -> SimResponse:
         p = ctx.params
         preview: AudioInput = p["voice_file"]
-        self.sim.reference_for(ctx, "voice_file", preview)  # must be audio the provider can read
+        # the preview endpoint's own output is headerless PCM16 at 24 kHz, and is what clone takes
+        raw = preview.info is None or preview.info.format == "raw"
+        heard = self.sim.reference_for(ctx, "voice_file", preview,  # must be audio the provider can read
+                                       raw_sample_rate=PREVIEW_SAMPLE_RATE if raw else None)
         reference: AudioInput = p["reference_audio_file"]
         self.sim.reference_for(ctx, "reference_audio_file", reference)
         slug = re.sub(r"[^a-z0-9]+", "-", p["name"].lower()).strip("-") or "voice"
         voice_id = f"{slug}-{self.sim.next_id('voice')[:6]}"
-        sample_url = self.sim.host_file(preview.data or b"", f"{self.sim.next_uuid('sample')}.wav",
+        if raw:
+            from conformance.simulators.audio import encode
+
+            sample = encode(heard.samples, heard.sample_rate, "wav")
+        else:
+            sample = preview.data or b""
+        sample_url = self.sim.host_file(sample, f"{self.sim.next_uuid('sample')}.wav",
                                         content_type="audio/wav", provider_id=self.provider_id)
         body = {
             "id": self.sim.next_uuid("voice-record"),

@@ -18,6 +18,7 @@ from conformance.spec.model import (
     Param,
     Provider,
     Range,
+    RawPcm,
     ResponseContract,
     Source,
     Url,
@@ -30,6 +31,7 @@ SEED = Source("seed 004: Faseeh Voice Clone", "POST /api/v1/voices/clone")
 PREVIEW = Source("docs.faseeh.ai api-reference/voice-preview (via PROVIDERS.md §4)")
 FACTS = Source("PROVIDERS.md §4 Faseeh")
 ERRORS_DOC = Source("docs.faseeh.ai api-reference errors (via PROVIDERS.md §4)")
+PREVIEW_ERRORS = Source("docs.faseeh.ai api-reference/voice-preview", "Error Responses (errorCode as strings)")
 
 MODELS = ("faseeh-v1-preview", "faseeh-mini-v1-preview")
 PREVIEW_CONTENT_TYPE = "audio/raw;codec=pcm16;rate=24000;channels=1"
@@ -60,13 +62,35 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 
 
+# The documented wordings of 400 messages, by (param, rule): the voice-preview page's examples, the errors
+# page's 40001 example, the text-to-speech pages' "Model not found"; other fields say it alike (assumed).
+_RANGE = {"similarity": "0 and 1", "stability": "0 and 1", "speed": "0.7 and 1.2"}
+
+
+def _message(v: Violation) -> str:
+    param = v.param or ""
+    if param == "text" and v.rule in ("word_count", "length"):
+        return "Text must have at least 3 words and 10 characters"
+    if param in _RANGE:
+        return f"{param} must be a number between {_RANGE[param]}"
+    if param in ("file", "voice_file", "reference_audio_file") and v.rule in ("required", "audio_format"):
+        return f"{param} is required and must be of audio type"
+    if param in ("model_id", "model") and v.rule == "one_of":
+        return f"Model not found: {v.value.strip(chr(39))}"
+    if v.rule == "required":
+        return f"{param} is required"
+    return f"{param} {v.message}" if param else v.message
+
+
 def _render_error(case: ErrorCase, request_id: str | None = None, violations: list[Violation] | None = None,
                   endpoint: Endpoint | None = None, message: str | None = None) -> dict[str, Any]:
     if message is None and violations:
         # Faseeh answers one message per request, for the first broken field ("text is required", …)
-        v = violations[0]
-        message = f"{v.param} {v.message}" if v.param else v.message
-    return {"errorCode": str(case.code), "errorMessage": message or case.message}
+        message = _message(violations[0])
+    # errorCode as each page prints it: a string on the voice-preview page, a number on the errors page
+    code: str | int | None = str(case.code) if endpoint is not None and endpoint.id == "faseeh.voice_preview" \
+        else case.code
+    return {"errorCode": code, "errorMessage": message or case.message}
 
 
 AUTH = Auth("header", "x-api-key", SEED.at("authentication: x-api-key header"), "FASEEH_API_KEY")
@@ -143,7 +167,10 @@ VOICE_CLONE = Endpoint(
     summary="Create a cloned voice from a preview file and the reference audio it was made from.",
     params=(
         Param("voice_file", "file", "audio", SEED.at("form voice_file: the generated preview audio"), required=True,
-              constraints=_is_audio(SEED.at("voice_file: an audio file").as_assumed("any audio container"))),
+              constraints=(AudioFormat(ANY_AUDIO, SEED.at("voice_file: an audio file").as_assumed("any audio container"),
+                                       raw=RawPcm(PREVIEW_SAMPLE_RATE, SEED.at(
+                                           "voice_file: the generated preview audio file from the preview API "
+                                           "(whose output is raw PCM16, 24 kHz, mono)"))),)),
         Param("reference_audio_file", "file", "audio", SEED.at("form reference_audio_file: the original audio"),
               required=True,
               constraints=_is_audio(SEED.at("reference_audio_file: an audio file").as_assumed("any audio container"))),
@@ -186,7 +213,7 @@ PROVIDER = Provider(
     error_shape=ERROR_SHAPE,
     errors=ERRORS,
     source=FACTS,
-    retry_headers=("retry-after",),
+    retry_headers=(),  # no Retry-After or rate-limit header is documented (errors page, introduction)
     variants=(
         Variant("errorCode type", "numbers or strings", FACTS.at("errors")),
     ),

@@ -1,9 +1,12 @@
 """ModelsLab simulator: queued voice jobs (``processing`` → fetch → ``success``), hosted outputs, webhooks.
 
-A job is computed when it is submitted; the API shows it ``processing`` for ``Simulator.job_polls``
-fetches (or until ``job_seconds`` pass, or :meth:`Simulator.complete_jobs`), then ``success`` with
-its output URL. Outputs are WAV (PCM16, mono) at the rate of the voice they carry, served by the
-simulator only once the job has succeeded. The webhook, when given, is POSTed when the job ends.
+A job is computed when it is submitted and finishes on its own clock, as the provider's jobs do:
+its ``eta`` (seconds, from the length of the audio it makes) scaled down by ``CLOCK_SCALE`` so tests
+do not wait, or ``Simulator.job_seconds`` when that is set. Its webhook, when given, is POSTed then,
+with nobody polling. Until then fetches answer ``processing`` with the seconds left as ``eta``
+(``Simulator.job_polls`` also ends it after that many fetches; :meth:`Simulator.complete_jobs` ends
+every job at once). Outputs are WAV (PCM16, mono) at the rate of the voice they carry, served only
+once the job has succeeded.
 """
 
 from __future__ import annotations
@@ -17,7 +20,13 @@ from conformance.simulators.core import Context, ProviderSimulator, SimError, Si
 from conformance.spec.model import AudioInput, Precedence
 
 UNKNOWN_URL_SECONDS = 4.0  # length assumed for source audio behind a URL the simulator cannot see
-PROCESSING_MESSAGE = "Your request is being processed"
+# assumed: how long the provider says a job takes (its eta) per second of audio made, at least 1 s;
+# the simulator's clock runs CLOCK_SCALE times faster
+ETA_PER_AUDIO_SECOND = 1.0
+CLOCK_SCALE = 0.02
+# the processing body's wording (docs-v2 @ef9d723 voice-cloning/text-to-audio.mdx, Processing tab)
+PROCESSING_TIP = "Your audio is processing in background, you can get this audio using fetch API"
+PROCESSING_MESSAGE = "Try to fetch request after seconds estimated"
 
 
 @dataclass
@@ -29,7 +38,10 @@ class SimulatedJob:
     track_id: Any
     webhook: str | None
     generation_time: float
-    polls_left: int
+    polls_left: int | None
+    eta: float = 1.0  # provider seconds
+    audio_time: float = 0.0  # seconds of audio made (the docs' audio_time)
+    due: float = 0.0  # time.monotonic() when the job's clock runs out
     created: float = field(default_factory=time.monotonic)
     state: Literal["processing", "success", "failed"] = "processing"
     fail_message: str | None = None  # set by a job fault: the job ends failed with it
@@ -40,6 +52,10 @@ class SimulatedJob:
 
 class ModelsLabSimulator(ProviderSimulator):
     provider_id: ClassVar[str] = "modelslab"
+    unknown_urls: ClassVar[Literal["speaker", "error"]] = "error"  # the provider fetches them, and says so
+
+    def unreachable_message(self, param: str, url: str) -> str:
+        return "Unable to fetch audio from provided URL"  # error-codes.mdx's image wording, for audio
 
     def __init__(self, sim: Any):
         super().__init__(sim)
@@ -80,12 +96,11 @@ class ModelsLabSimulator(ProviderSimulator):
         if job is None:
             raise SimError("not_found", f"Request with id {ctx.params['id']} not found")
         with job.lock:
-            due = self.sim.job_seconds is not None and time.monotonic() - job.created >= self.sim.job_seconds
             if job.state == "processing" and not job.stuck:
-                if job.polls_left > 0 and not due:
-                    job.polls_left -= 1
-                else:
+                if time.monotonic() >= job.due or job.polls_left == 0:
                     self._finish(job)
+                elif job.polls_left is not None:
+                    job.polls_left -= 1
         return ctx.json(self._body(job))
 
     # -- jobs ---------------------------------------------------------------------------------
@@ -101,10 +116,13 @@ class ModelsLabSimulator(ProviderSimulator):
         fault = ctx.take_job_fault()
         job_id = int(self.sim.next_id("job")[:12], 16) % 900_000_000 + 100_000_000
         name = f"{self.sim.next_uuid('output')}.wav"
-        job = SimulatedJob(id=job_id, endpoint_id=ctx.endpoint.id, output=[], meta=self._meta(ctx, name),
+        job = SimulatedJob(id=job_id, endpoint_id=ctx.endpoint.id, output=[], meta=self._meta(ctx, name, job_id),
                   track_id=ctx.params.get("track_id"), webhook=ctx.params.get("webhook"),
                   generation_time=round(time.perf_counter() - started + duration * 0.25, 2),
-                  polls_left=self.sim.job_polls)
+                  polls_left=self.sim.job_polls, eta=max(1.0, round(duration * ETA_PER_AUDIO_SECOND)),
+                  audio_time=round(duration, 2))
+        clock = self.sim.job_seconds if self.sim.job_seconds is not None else job.eta * CLOCK_SCALE
+        job.due = job.created + clock
         if fault is not None:
             fault.job(job)  # still queued at first, like any job
         url = self.sim.host_file(wav, name, content_type="audio/wav", provider_id=self.provider_id,
@@ -113,23 +131,33 @@ class ModelsLabSimulator(ProviderSimulator):
         fetch = ctx.provider.endpoint("fetch")
         job.fetch_result = ctx.base_url + fetch.path.replace("{id}", str(job_id))
         self.jobs[str(job_id)] = job
-        if self.sim.job_polls <= 0 and not job.stuck and job.fail_message is None:
+        if self.sim.job_polls == 0 and not job.stuck and job.fail_message is None:
             self._finish(job)
-        elif self.sim.job_seconds is not None and not job.stuck:
-            timer = threading.Timer(self.sim.job_seconds, self._finish_locked, args=(job,))
+        elif not job.stuck:
+            timer = threading.Timer(clock, self._finish_locked, args=(job,))
             timer.daemon = True
             timer.start()
-            self._timers.append(timer)
+            self._timers = [t for t in self._timers if t.is_alive()] + [timer]
         return ctx.json(self._body(job))
 
-    def _meta(self, ctx: Context, filename: str) -> dict[str, Any]:
-        meta: dict[str, Any] = {}
-        for name, value in ctx.params.items():
-            if isinstance(value, AudioInput):
-                value = value.url if value.kind == "url" else f"<base64 audio, {value.size or 0} bytes>"
-            meta[name] = value
-        meta["filename"] = filename
-        return meta
+    def _meta(self, ctx: Context, filename: str, job_id: int) -> dict[str, Any]:
+        """``meta`` as the docs' examples show it: the provider's own names and values, not the request's."""
+        p = ctx.params
+
+        def clip(name: str) -> Any:
+            value = p.get(name)
+            if isinstance(value, AudioInput) and value.kind == "url":
+                return value.url
+            return f"tmp/{name}-{filename}"  # where the provider keeps an uploaded clip
+
+        base64, temp = ("yes" if p.get("base64") else "no"), ("yes" if p.get("temp") else "no")
+        if ctx.endpoint.name == "voice_to_voice":
+            return {"base64": base64, "filename": filename, "id": str(job_id),
+                    "original_sound_clip": clip("init_audio"), "target_sound_clip": clip("target_audio"),
+                    "temp": temp, "track_id": p.get("track_id"), "webhook": p.get("webhook")}
+        return {"base64": base64, "emotion": str(ctx.value("emotion")).capitalize(), "filename": filename,
+                "input_sound_clip": [f"tmp/0-{filename}"], "input_text": p.get("prompt"),
+                "language": ctx.value("language"), "speed": 1, "temp": temp}
 
     def _finish_locked(self, job: SimulatedJob) -> None:
         with job.lock:
@@ -151,16 +179,18 @@ class ModelsLabSimulator(ProviderSimulator):
         return n
 
     def _body(self, job: SimulatedJob) -> dict[str, Any]:
+        """The answer for ``job``, in the fields and order of the docs' examples (Processing, Success)."""
         if job.state == "processing":
-            eta = self.sim.job_seconds if self.sim.job_seconds is not None else max(1, job.polls_left)
-            return {"status": "processing", "id": job.id, "eta": eta, "message": PROCESSING_MESSAGE,
-                    "fetch_result": job.fetch_result, "future_links": list(job.output),
-                    "track_id": job.track_id, "meta": job.meta}
+            return {"status": "processing", "tip": PROCESSING_TIP,
+                    "eta": round(max(0.0, job.due - time.monotonic()), 2), "message": PROCESSING_MESSAGE,
+                    "fetch_result": job.fetch_result, "id": job.id, "output": [],
+                    "future_links": list(job.output), "proxy_links": list(job.output),
+                    "audio_time": job.audio_time, "meta": job.meta}
         if job.state == "failed":
             return {"status": "failed", "id": job.id, "message": job.fail_message, "track_id": job.track_id}
         return {"status": "success", "generationTime": job.generation_time, "id": job.id,
-                "output": list(job.output), "proxy_links": list(job.output), "future_links": list(job.output),
-                "meta": job.meta, "track_id": job.track_id}
+                "output": list(job.output), "proxy_links": list(job.output), "audio_time": job.audio_time,
+                "meta": job.meta}
 
     def _webhook_payload(self, job: SimulatedJob) -> dict[str, Any]:
         if job.state == "failed":

@@ -36,6 +36,16 @@ SEED_V2V = Source("seed 000: ModelsLab Voice to Voice", "POST /api/v1/enterprise
 SEED_T2A = Source("seed 001: ModelsLab Voice cloning (text_to_audio)", "POST /api/v1/enterprise/voice/text_to_audio")
 FACTS = Source("PROVIDERS.md §1 ModelsLab")
 DOCS = Source("ModelsLab/docs-v2 (error-codes.mdx, rate-limits.mdx, webhooks.mdx, openapi VoiceResponse)")
+# The voice answers' example bodies: published with the docs' migration (commit ef9d723, 2025-05-29), dropped
+# from the enterprise pages on 2025-09-01; processing and error examples only ever on the v6 voice pages.
+DOCS_V2V = Source("ModelsLab/docs-v2 @ef9d723 (2025-05-29) voice-cloning/voice-to-voice.mdx",
+                  "Response tabs Success, Processing, Error")
+DOCS_T2A = Source("ModelsLab/docs-v2 @ef9d723 (2025-05-29) voice-cloning/text-to-audio.mdx",
+                  "Response tabs Success, Processing, Error")
+DOCS_ENTERPRISE_V2V = Source("ModelsLab/docs-v2 @ef9d723 (2025-05-29) enterprise-api/voice-cloning/voice-to-voice.mdx",
+                             "Response (success: links, no id or output)")
+DOCS_URL_ERROR = Source("ModelsLab/docs-v2 error-codes.mdx", "Common Error Scenarios > Image URL Issues")
+SDK_PY = Source("modelslab-py 0.2.3 (PyPI), schemas/audio.py", "temp: Optional[float] (sent as 1.0 / 0.0)")
 
 LANGUAGES = ("english", "arabic", "chinese", "spanish", "german", "czech", "dutch", "french", "hindi",
              "hungarian", "italian", "japanese", "korean", "polish", "russian", "turkish")
@@ -47,17 +57,20 @@ _URLS = {"type": "array", "items": {"type": "string"}}
 
 SUCCESS_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["status", "output"],
+    "required": ["status"],
     "properties": {
         "status": {"const": "success"},
         "generationTime": {"type": "number"},
         "id": _ID,
         "output": {**_URLS, "minItems": 1},
+        "links": {**_URLS, "minItems": 1},  # the enterprise voice_to_voice page's form: links, no id or output
         "proxy_links": _URLS,
         "future_links": _URLS,
+        "audio_time": {"type": "number"},
         "meta": {"type": "object"},
         "track_id": {"type": ["string", "integer", "null"]},
     },
+    "anyOf": [{"required": ["output"]}, {"required": ["links"]}],
 }
 PROCESSING_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -65,10 +78,14 @@ PROCESSING_SCHEMA: dict[str, Any] = {
     "properties": {
         "status": {"const": "processing"},
         "id": _ID,
-        "eta": {"type": "number"},
+        "tip": {"type": "string"},
+        "eta": {"type": "number"},  # seconds
         "message": {"type": "string"},
         "fetch_result": {"type": "string"},
+        "output": {"type": ["array", "string"], "maxItems": 0, "maxLength": 0},
         "future_links": _URLS,
+        "proxy_links": _URLS,
+        "audio_time": {"type": "number"},
         "track_id": {"type": ["string", "integer", "null"]},
         "meta": {"type": "object"},
     },
@@ -114,17 +131,21 @@ AUTH = Auth("json_body", "key", SEED_V2V.at("body attribute key"), "MODELSLAB_AP
 
 ERRORS = (
     ErrorCase("invalid_request", 400, 400, "Invalid request", DOCS.at("error-codes.mdx: 400"), http200=True),
-    ErrorCase("auth", 401, 401, "Invalid API key", DOCS.at("error-codes.mdx: 401"), http200=True),
+    ErrorCase("auth", 401, 401, "Invalid API key", DOCS.at("error-codes.mdx: 401 (example body)"), http200=True),
     ErrorCase("auth_missing", 401, 401, "API key is required",
               DOCS.as_assumed("a missing key is answered like a wrong one"), http200=True),
-    ErrorCase("billing", 402, 402, "Insufficient credits", DOCS.at("error-codes.mdx: 402")),
-    ErrorCase("forbidden", 403, 403, "Your plan does not include this endpoint", DOCS.at("error-codes.mdx: 403")),
+    ErrorCase("billing", 402, 402, "Insufficient credits. Please add more credits to continue.",
+              DOCS.at("error-codes.mdx: 402 (example body)")),
+    ErrorCase("forbidden", 403, 403, "This feature requires a premium subscription",
+              DOCS.at("error-codes.mdx: 403 (example body)")),
     ErrorCase("not_found", 404, 404, "Request not found",
               DOCS.as_assumed("fetch of an unknown id"), http200=True),
     ErrorCase("rate_limit", 429, 429, "Rate limit exceeded. Maximum 5 queued requests allowed.",
               DOCS.at("rate-limits.mdx: 429 body with retry_after")),
-    ErrorCase("server_error", 500, 500, "Internal server error", DOCS.at("error-codes.mdx: 500")),
-    ErrorCase("unavailable", 503, 503, "Service unavailable", DOCS.at("error-codes.mdx: 503")),
+    ErrorCase("server_error", 500, 500, "Internal server error. Please try again.",
+              DOCS.at("error-codes.mdx: 500 (example body)")),
+    ErrorCase("unavailable", 503, 503, "Service temporarily unavailable. Please try again later.",
+              DOCS.at("error-codes.mdx: 503 (example body)")),
 )
 
 ERROR_SHAPE = ErrorShape('{"status": "error", "message": "…"} (legacy: "messege"), often with HTTP 200',
@@ -141,7 +162,7 @@ def _common_tail(source: Source) -> tuple[Param, ...]:
         Param("base64", "json", "boolean", source.at("body attribute base64"), default=False,
               description="the audio inputs are base64 data, not URLs"),
         Param("temp", "json", "boolean", source.at("body attribute temp"), default=False,
-              description="temporary links"),
+              numeric_bool=SDK_PY, description="temporary links"),
         Param("webhook", "json", "url", source.at("body attribute webhook"), nullable=True,
               constraints=(Url(source.at("webhook: format url")),),
               description="URL that receives a POST when the job completes"),
@@ -159,8 +180,9 @@ def _base64_rules(names: tuple[str, ...], source: Source) -> tuple[When, ...]:
 
 
 _RESPONSES_JOB = (
-    ResponseContract(200, "json", FACTS.at("responses: success"), schema=SUCCESS_SCHEMA, state="success"),
-    ResponseContract(200, "json", FACTS.at("responses: queued"), schema=PROCESSING_SCHEMA, state="processing"),
+    ResponseContract(200, "json", DOCS_V2V.at("Success (and the enterprise page's links form)"),
+                     schema=SUCCESS_SCHEMA, state="success"),
+    ResponseContract(200, "json", DOCS_V2V.at("Processing"), schema=PROCESSING_SCHEMA, state="processing"),
     ResponseContract(200, "json", FACTS.at("errors may arrive with HTTP 200"), schema=ERROR_SCHEMA, state="error"),
     *(ResponseContract(s, "json", DOCS.at(f"error-codes.mdx: {s}"), schema=ERROR_SCHEMA, state="error")
       for s in (400, 401, 402, 403, 429, 500, 503)),
@@ -270,6 +292,11 @@ PROVIDER = Provider(
     variants=(
         Variant("error message key", "messege", FACTS.at("legacy endpoints spell it messege")),
         Variant("id type", "integer or string", FACTS.at("id is an integer in some examples, a string in others")),
+        Variant("success body", '{"generationTime", "links", "meta", "proxy_links": [], "status"} (no id, no output)',
+                DOCS_ENTERPRISE_V2V),
+        Variant("temp type", "boolean in the docs; the official SDK sends a float (1.0 / 0.0)", SDK_PY),
+        Variant("unreachable audio URL", '{"status": "error", "message": "Unable to fetch audio from provided URL"}',
+                DOCS_URL_ERROR.as_assumed("documented for images: the audio wording is by analogy")),
     ),
     facts=(
         Fact("queue limit per account", {"basic": 5, "standard": 10, "premium": 15}, DOCS.at("rate-limits.mdx")),

@@ -1,4 +1,4 @@
-"""This provider's published request/response examples, transcribed (see :mod:`conformance.cassettes.examples`)."""
+"""This provider's published request/response examples, verbatim (see :mod:`conformance.cassettes.examples`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ from conformance.cassettes.examples import Example, Expect, Gap, Reply
 
 S002_REQ = "seed 002: Novita MiniMax Quick Voice Cloning, Example: Request (curl)"
 S002_RES = "seed 002: Novita MiniMax Quick Voice Cloning, Example: Response"
+
+# the seed's response block, verbatim: JSON annotated with `//` comments (cut before it is answered)
+RESPONSE = ('{\n  "demo_audio_url": "https://demo.com/audio.mp3", // Audio sample\n'
+            '  "voice_id": "xxxxxxx" // Generated voice_id\n}')
 
 # -- the examples ---------------------------------------------------------------------------
 
@@ -24,7 +28,7 @@ _NOVITA_PARAMS = {
 
 EXAMPLES: tuple[Example, ...] = (
     Example("novita.minimax_voice_cloning.success", "novita.minimax_voice_cloning", _NOVITA_PARAMS, S002_REQ,
-            (Reply(200, {"demo_audio_url": "https://demo.com/audio.mp3", "voice_id": "xxxxxxx"}, S002_RES),),
+            (Reply(200, RESPONSE, S002_RES, comments=True),),
             Expect("VoiceResult", {"voice_id": "xxxxxxx", "demo_audio_url": "https://demo.com/audio.mp3"}),
             literal=_NOVITA_PARAMS, validate=False,
             note="the docs' example request uses model speech-01-hd, which is not among the options the same "

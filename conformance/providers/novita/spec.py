@@ -31,6 +31,11 @@ from conformance.spec.model import (
 SEED = Source("seed 002: Novita MiniMax Quick Voice Cloning", "POST /v3/minimax-voice-cloning")
 FACTS = Source("PROVIDERS.md §2 Novita")
 ERROR_CODES = Source("novita.ai docs, basic error codes (via PROVIDERS.md §2)")
+# live answers of api.novita.ai (and of the same platform under PPIO) in published captures
+LIVE_ERRORS = Source("live error bodies {code, reason, message, metadata}: a Novita backend's live probe "
+                     "(GitHub, re-verified 2026-09-18: 403 INVALID_API_KEY \"invalid api-key\"), a survey of the "
+                     "same platform (2026-09-18: 400 MISSING_API_KEY, before routing), 400 INVALID_REQUEST_BODY "
+                     "relayed by OpenRouter")
 
 MODELS = ("speech-02-hd", "speech-02-turbo", "speech-2.5-hd-preview", "speech-2.5-turbo-preview",
           "speech-2.6-hd", "speech-2.6-turbo", "speech-2.8-hd", "speech-2.8-turbo")
@@ -81,8 +86,8 @@ ERRORS = (
     ErrorCase("invalid_request", 400, "INVALID_REQUEST_BODY", "invalid request body", ERROR_CODES),
     ErrorCase("invalid_audio", 400, "INVALID_AUDIO_FILE", "invalid audio file", ERROR_CODES),
     ErrorCase("billing", 400, "BILLING_BALANCE_NOT_ENOUGH", "balance not enough", ERROR_CODES),
-    ErrorCase("auth_missing", 400, "MISSING_API_KEY", "missing api key", ERROR_CODES),
-    ErrorCase("auth", 403, "INVALID_API_KEY", "invalid api key", ERROR_CODES),
+    ErrorCase("auth_missing", 400, "MISSING_API_KEY", "missing api key", LIVE_ERRORS),
+    ErrorCase("auth", 403, "INVALID_API_KEY", "invalid api-key", LIVE_ERRORS),
     ErrorCase("forbidden", 403, "API_NOT_ALLOWED", "api not allowed", ERROR_CODES),
     ErrorCase("rate_limit", 429, "RATE_LIMIT_EXCEEDED", "rate limit exceeded", ERROR_CODES),
     ErrorCase("server_error", 500, "BILLING_FAILED", "billing failed", ERROR_CODES),
@@ -92,9 +97,8 @@ ERRORS = (
               ERROR_CODES.as_assumed("5xx other than BILLING_FAILED")),
 )
 
-ERROR_SHAPE = ErrorShape('{"code": <status>, "reason": "<ERROR_CODE>", "message": "…", "metadata": {}} (assumed)',
-                         ERROR_SCHEMA, _render_error,
-                         ERROR_CODES.as_assumed("the JSON shape of the error body is not published"))
+ERROR_SHAPE = ErrorShape('{"code": <status>, "reason": "<ERROR_CODE>", "message": "…", "metadata": {}}',
+                         ERROR_SCHEMA, _render_error, LIVE_ERRORS)
 
 _AUDIO_RULES = (
     Url(SEED.at("audio_url: the URL of the audio file")),
