@@ -189,6 +189,60 @@ def spec_command(providers: tuple[str, ...], ledger: bool) -> None:
     click.echo(fidelity(_providers(providers)) if ledger else describe(_providers(providers)))
 
 
+@main.command("sdk-matrix", context_settings={"max_content_width": 110})
+@click.option("--providers", "providers", multiple=True, metavar="IDS",
+              help="Only these providers' SDKs (comma-separated or repeated); default: all.")
+@click.option("--sdk", "versions", multiple=True, metavar="PACKAGE[==VERSION]",
+              help="Only this SDK, or one release of it (repeatable); default: every release the kit lists.")
+@click.option("--transport", "transports", multiple=True, type=click.Choice(["in-process", "serve"]),
+              help="Only this transport (repeatable); default: both.")
+@click.option("--sdk-dir", default=None, type=click.Path(file_okay=False), metavar="DIR",
+              help="Where SDK releases are installed, one directory each (default: $VOICE_CONFORMANCE_SDK_DIR, "
+                   "else the user cache directory).")
+@click.option("--report", "report", default=None, metavar="PATH",
+              help="Also write an HTML report of the table (its .jsonl beside it).")
+def sdk_matrix_command(providers: tuple[str, ...], versions: tuple[str, ...], transports: tuple[str, ...],
+                       sdk_dir: str | None, report: str | None) -> None:
+    """Drive the providers' official SDKs against the simulators and print what works.
+
+    Each SDK release is installed on its own (pip --target, into the SDK cache, reused once there) and
+    driven in its own process: in-process (the simulator mounted on the provider's hosts) and over the
+    loopback server, happy paths and the SDK's own error types. Exit code 1 when a row fails.
+
+    \b
+    Examples:
+      voice-conformance sdk-matrix
+      voice-conformance sdk-matrix --providers {p} --transport serve
+    """
+    from conformance import sdkmatrix
+
+    _require_extras("simulator", None)
+    if "serve" in (transports or sdkmatrix.TRANSPORTS):
+        from conformance.extras import require
+
+        require("uvicorn")
+    chosen = _providers(providers)
+    listed = sorted({e.sdk.package.lower() for e in sdkmatrix.entries(chosen)})
+    unknown = [v for v in versions if v.split("==", 1)[0].strip().lower() not in listed]
+    if unknown:
+        raise click.BadParameter(f"{', '.join(unknown)}: not an SDK the kit lists ({', '.join(listed) or 'none'})",
+                                 param_hint="--sdk")
+    rows = sdkmatrix.run_matrix(chosen, sdk_dir, tuple(transports) or sdkmatrix.TRANSPORTS,
+                                list(versions) or None, log=lambda m: click.echo(m, err=True))
+    click.echo(sdkmatrix.format_table(rows))
+    if report:
+        from conformance.report.records import RecordWriter
+        from conformance.report.render import write_report
+
+        html = Path(report).expanduser()
+        jsonl = html.with_suffix(".jsonl")
+        jsonl.parent.mkdir(parents=True, exist_ok=True)
+        jsonl.unlink(missing_ok=True)
+        RecordWriter(jsonl).write(sdkmatrix.report_line(rows))
+        click.echo(f"report: {write_report([jsonl], html)} (results: {jsonl})")
+    sys.exit(1 if any(r.failed for r in rows) else 0)
+
+
 @main.group("report")
 def report_group() -> None:
     """Conformance reports: merge JSON Lines results and render the HTML.
@@ -326,13 +380,16 @@ def drift_command(old: str, new: str | None, spec_mode: bool, fmt: str) -> None:
               help="Record cassettes while checking a live or url= target (e.g. rewrite, for a nightly re-record).")
 @click.option("--cassette-dir", default=None, type=click.Path(file_okay=False),
               help="Where cassettes are recorded or replayed (default: cassettes/suite).")
+@click.option("--sdk-matrix", "sdk_matrix", is_flag=True,
+              help="Also drive the providers' official SDKs against the simulators and add the SDK "
+                   "compatibility table to the report (installs each SDK release in the SDK cache).")
 @click.option("-v", "--verbose", is_flag=True, help="Show pytest's own output (every test, tracebacks) too.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- PYTEST_ARGS]...")
 @click.pass_context
 def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ...], workers: int | None,
                 report: str | None, shard: str | None, keyword: str | None, seed: int | None,
                 thresholds: tuple[str, ...], faults: tuple[str, ...], record_mode: str | None,
-                cassette_dir: str | None, verbose: bool, pytest_args: tuple[str, ...]) -> None:
+                cassette_dir: str | None, sdk_matrix: bool, verbose: bool, pytest_args: tuple[str, ...]) -> None:
     """Run the conformance suite on a target, with live progress per provider and endpoint.
 
     Ends with a summary table and writes the HTML report. Exit code 0 only when every selected
@@ -400,6 +457,8 @@ def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ..
         args.append(f"--record-mode={record_mode}")
     if cassette_dir:  # a path from here, like --report
         args.append(f"--cassette-dir={Path(cassette_dir).expanduser().absolute()}")
+    if sdk_matrix:
+        args.append("--conformance-sdk-matrix")
     if verbose:
         args += ["-rfE", "--tb=short"]
     args += list(pytest_args)

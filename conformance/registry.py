@@ -9,6 +9,7 @@ A provider package holds everything about one provider, in modules of fixed name
 ``simulator.py``   ``SIMULATOR``: its :class:`conformance.simulators.core.ProviderSimulator`
 ``scenarios.py``   ``SCENARIOS``: its :class:`conformance.scenarios.Scenarios` (the suite's requests)
 ``examples.py``    optional: ``EXAMPLES`` and ``NO_EXAMPLE``, its published request/response examples
+``sdks.py``        optional: ``SDKS`` and ``NO_ENDPOINT``, its official SDKs for the SDK matrix
 =================  ===========================================================================
 
 Another distribution adds a provider by declaring its package under the entry-point group
@@ -33,7 +34,7 @@ from typing import Any
 
 BUILTIN_PACKAGE = "conformance.providers"
 GROUP = "voice_conformance.providers"
-PARTS = ("spec", "client", "simulator", "scenarios", "examples")
+PARTS = ("spec", "client", "simulator", "scenarios", "examples", "sdks")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 

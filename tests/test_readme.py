@@ -31,6 +31,8 @@ EXPECT = {
     "drift --spec cassettes/suite": r"(?i)no (breaking )?change|0 breaking|non-breaking",
     "--inject wrong_speaker@novita": r"(?s)1\s+faseeh.*2\s+novita",
     "bench --list": r"report",
+    "spec --fidelity": r"(?m)^elevenlabs: \d+ documented, \d+ observed live",
+    "sdk-matrix --providers novita": r"voice_clone\s+serve\s+ok\s+works[\s\S]*\d+ work, 0 fail",
 }
 
 
@@ -67,6 +69,8 @@ def checkout(tmp_path: Path) -> Path:
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in KEYS and not k.startswith("PYTEST_")}
     env.pop("CI", None)
+    # the SDK releases the matrix installs: the kit's tests share one cache (see tests/test_sdk_matrix.py)
+    env.setdefault("VOICE_CONFORMANCE_SDK_DIR", str(ROOT / ".cache" / "sdks"))
     return env
 
 
@@ -134,7 +138,8 @@ def test_every_other_readme_block(checkout: Path, block: list[str]) -> None:
 
 def test_the_readme_shows_every_subcommand() -> None:
     text = " ".join(COMMANDS)
-    missing = [c for c in ("run", "compare", "serve", "record", "drift", "report merge", "bench", "spec")
+    missing = [c for c in ("run", "compare", "serve", "record", "drift", "report merge", "bench", "spec",
+                           "sdk-matrix")
                if f"voice-conformance {c}" not in text]
     assert not missing
 

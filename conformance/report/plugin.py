@@ -35,6 +35,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write the HTML conformance report here, with its JSON Lines results beside it "
                          "(relative to the rootdir; default: the configuration's `report`, else none; '' "
                          "for none)")
+    group.addoption("--conformance-sdk-matrix", action="store_true", default=False,
+                    help="add the SDK compatibility matrix to the report: the providers' official SDKs, each "
+                         "release installed in its own directory of the SDK cache, driven against the simulators")
     group.addoption("--conformance-report-audio", default="inline", choices=("inline", "sidecar"),
                     help="audio in the report: inline (base64 Ogg/Opus, one self-contained file; default) or "
                          f"sidecar (files in {SIDECAR_DIR}/ beside the report)")
@@ -106,6 +109,7 @@ class ReportSession:
         self.target = str(_option(config, "--conformance-target", None) or "") or None
         self._writer: Any = None
         self.written: Path | None = None
+        self.sdk_summary: str | None = None
 
     @property
     def writer(self) -> Any:
@@ -160,6 +164,13 @@ class ReportSession:
         from conformance.report.render import write_report
 
         RecordWriter(self.shards / "run.jsonl").write(self.describe_run())
+        if _option(self.config, "--conformance-sdk-matrix", False):
+            from conformance import sdkmatrix
+            from conformance.target import selected_providers
+
+            rows = sdkmatrix.run_matrix(selected_providers(_option(self.config, "--conformance-providers", None)))
+            RecordWriter(self.shards / "sdk.jsonl").write(sdkmatrix.report_line(rows, self.run_id))
+            self.sdk_summary = sdkmatrix.format_table(rows).rsplit("\n", 1)[-1]
         shards = sorted(self.shards.glob("*.jsonl"))
         merge_files(shards, self.jsonl)
         shutil.rmtree(self.shards, ignore_errors=True)
@@ -181,6 +192,8 @@ class ReportSession:
                 "platform": platform.platform(), "args": _safe_args(self.config.invocation_params.args)}
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.sdk_summary:
+            terminalreporter.write_sep("-", f"SDK compatibility: {self.sdk_summary} (in the report)")
         if self.written is not None:
             terminalreporter.write_sep("-", f"conformance report: {self.written} (results: {self.jsonl})")
 

@@ -304,15 +304,18 @@ def read_lines(paths: Iterable[str | os.PathLike[str]]) -> list[dict[str, Any]]:
     return out
 
 
+SECTION_KINDS = ("drift", "sdk")  # lines that are report sections, not results
+
+
 def split_lines(lines: Iterable[Mapping[str, Any]]) -> tuple[list[Record], list[dict[str, Any]]]:
-    """Result records and run descriptions (``kind == "run"``) of merged JSON lines (drift sections,
-    ``kind == "drift"``, are read by :func:`drift_sections`)."""
+    """Result records and run descriptions (``kind == "run"``) of merged JSON lines (report sections:
+    ``kind == "drift"`` by :func:`drift_sections`, ``kind == "sdk"`` by :func:`sdk_sections`)."""
     records: list[Record] = []
     runs: list[dict[str, Any]] = []
     for item in lines:
         if item.get("kind") == "run":
             runs.append(dict(item))
-        elif item.get("kind") != "drift":
+        elif item.get("kind") not in SECTION_KINDS:
             records.append(Record.from_dict(item))
     return records, runs
 
@@ -320,10 +323,19 @@ def split_lines(lines: Iterable[Mapping[str, Any]]) -> tuple[list[Record], list[
 def drift_sections(lines: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The API drift sections (``kind == "drift"``: cassettes against the spec) of merged JSON lines,
     each once (merged shards of one run may repeat one)."""
+    return _sections(lines, "drift")
+
+
+def sdk_sections(lines: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The SDK compatibility sections (``kind == "sdk"``, see :func:`conformance.sdkmatrix.report_line`)."""
+    return _sections(lines, "sdk")
+
+
+def _sections(lines: Iterable[Mapping[str, Any]], kind: str) -> list[dict[str, Any]]:
     seen: set[str] = set()
     out: list[dict[str, Any]] = []
     for item in lines:
-        if item.get("kind") != "drift":
+        if item.get("kind") != kind:
             continue
         key = json.dumps({k: v for k, v in item.items() if k != "run_id"}, sort_keys=True, default=str)
         if key not in seen:
@@ -338,11 +350,11 @@ def read_records(paths: Iterable[str | os.PathLike[str]]) -> list[Record]:
 
 
 def merge_files(sources: Iterable[str | os.PathLike[str]], dest: str | os.PathLike[str]) -> int:
-    """Concatenate JSON Lines shards into ``dest`` (runs and drift sections first, then results by node id);
+    """Concatenate JSON Lines shards into ``dest`` (runs and report sections first, then results by node id);
     returns lines written."""
     lines = read_lines(list(sources))
-    runs = [x for x in lines if x.get("kind") in ("run", "drift")]
-    results = sorted((x for x in lines if x.get("kind") not in ("run", "drift")),
+    runs = [x for x in lines if x.get("kind") in ("run", *SECTION_KINDS)]
+    results = sorted((x for x in lines if x.get("kind") not in ("run", *SECTION_KINDS)),
                      key=lambda x: (x.get("nodeid", ""), x.get("timestamp", 0)))
     Path(dest).parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(str(dest) + ".tmp")

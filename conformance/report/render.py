@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from conformance.report.records import OUTCOMES, Record, drift_sections, read_lines, split_lines
+from conformance.report.records import OUTCOMES, Record, drift_sections, read_lines, sdk_sections, split_lines
 
 # Provider comparison: each metric and the measured names it is read from (first present wins).
 METRICS: dict[str, dict[str, Any]] = {
@@ -92,9 +92,11 @@ MEDIA_BUDGET = 8_000_000  # bytes of inline audio and pictures; beyond it panels
 
 def build_context(records: Sequence[Record], runs: Sequence[Mapping[str, Any]] = (), *,
                   media_base: str = "", title: str = "Voice conformance report",
-                  media_budget: int = MEDIA_BUDGET, drift: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
-    """Everything the template shows: totals, matrix, failures, audio panels, comparison, runs, and the
-    API drift of the run's cassettes (``drift``: ``kind == "drift"`` lines, see :func:`drift_view`).
+                  media_budget: int = MEDIA_BUDGET, drift: Sequence[Mapping[str, Any]] = (),
+                  sdk: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """Everything the template shows: totals, matrix, failures, audio panels, comparison, runs, the
+    API drift of the run's cassettes (``drift``: ``kind == "drift"`` lines, see :func:`drift_view`) and
+    the SDK compatibility matrix (``sdk``: ``kind == "sdk"`` lines, see :func:`sdk_view`).
 
     Inline media (base64 audio and pictures) is kept within ``media_budget`` bytes, failing checks'
     panels first, so the report stays a file people can open and mail; sidecar audio does not count.
@@ -130,7 +132,20 @@ def build_context(records: Sequence[Record], runs: Sequence[Mapping[str, Any]] =
         "omitted": sum(1 for it in panels if not it["media"]),
         "drift": (views := [drift_view(d) for d in drift]),
         "drift_breaking": sum(len(v["breaking"]) for v in views),
+        "sdk": (sdk_views := [sdk_view(x) for x in sdk]),
+        "sdk_fails": sum(v["fails"] for v in sdk_views),
     }
+
+
+def sdk_view(section: Mapping[str, Any]) -> dict[str, Any]:
+    """An SDK matrix line as the template shows it: failing rows first, then the rest in their order."""
+    rows = [dict(r) for r in section.get("rows") or []]
+    summary = dict(section.get("summary") or {})
+    failing = [r for r in rows if r.get("outcome") == "fails"]
+    return {"title": section.get("title") or "SDK compatibility", "rows": failing + [r for r in rows if r not in failing],
+            "fails": len(failing), "works": sum(r.get("outcome") == "works" for r in rows),
+            "notes": [r for r in rows if r.get("outcome") not in ("works", "fails")],
+            "releases": summary.get("releases", len({(r.get("sdk"), r.get("version")) for r in rows}))}
 
 
 def drift_view(section: Mapping[str, Any]) -> dict[str, Any]:
@@ -226,7 +241,7 @@ def write_report(sources: Iterable[str | os.PathLike[str]], dest: str | os.PathL
     if sources:
         rel = os.path.relpath(sources[0].parent.resolve(), dest.parent.resolve())
         base = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-    html = render_html(records, runs, media_base=base, drift=drift_sections(lines))
+    html = render_html(records, runs, media_base=base, drift=drift_sections(lines), sdk=sdk_sections(lines))
     tmp = dest.with_name(dest.name + ".tmp")
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(dest)

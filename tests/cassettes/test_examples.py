@@ -60,7 +60,21 @@ def test_example_cassettes_are_marked_with_their_sources():
         assert len(data["interactions"]) == len(example.replies)
         for it, reply in zip(data["interactions"], example.replies, strict=True):
             assert it["response"]["status"]["code"] == reply.status
-            assert json.loads(body_bytes(example.path(SHIPPED), it["response"]["body"])) == reply.body
+            # the providers' bytes, verbatim (only `//` annotations cut, and the text kept in the metadata)
+            assert body_bytes(example.path(SHIPPED), it["response"]["body"]) == reply.served
+            assert json.loads(reply.served) == reply.body
+        for x, reply in zip(meta["exchanges"], example.replies, strict=True):
+            assert x.get("verbatim") == (reply.text if reply.comments else None)
+
+
+def test_a_reply_answers_the_docs_bytes_and_cuts_only_annotations():
+    from conformance.cassettes.examples import Reply
+
+    spaced = '{    "status": "error",    "message": "Error message"}'
+    assert Reply(200, spaced, "s").served == spaced.encode()  # odd spacing kept
+    noted = '{\n  "url": "https://demo.com/a.mp3", // Audio sample\n  "id": "x" // Generated id\n}'
+    assert Reply(200, noted, "s", comments=True).served == b'{\n  "url": "https://demo.com/a.mp3",\n  "id": "x"\n}'
+    assert Reply(200, noted, "s", comments=True).body == {"url": "https://demo.com/a.mp3", "id": "x"}
 
 
 def _meaning(root: Path) -> dict[str, list[tuple]]:
