@@ -124,18 +124,23 @@ def _echo(text: str, nl: bool = True) -> None:
               help="Accept only these API keys (repeat); default: any non-empty key.")
 @click.option("--reject-key", "rejected", multiple=True, metavar="KEY", help="Answer this key with the auth error.")
 @click.option("--job-polls", default=None, type=click.IntRange(0),
-              help="Queued jobs also finish after this many fetches answered `processing` (0: at once).")
+              help="Queued jobs finish after this many fetches answered `processing` (0: at once), "
+                   "instead of on their clock (with --job-seconds: whichever comes first).")
 @click.option("--job-seconds", default=None, type=click.FloatRange(0),
               help="Queued jobs finish after this long (default: their own eta, scaled down).")
 @click.option("--http200-errors", is_flag=True, help="Send errors documented as arriving with HTTP 200 that way.")
 @click.option("--fetch-urls", is_flag=True,
-              help="Download audio URLs it does not host, as the providers do (else they read as a stand-in "
-                   "speaker); `run --target url=` serves the suite's audio from this machine for it.")
+              help="Download audio URLs it does not host, as the providers do; `run --target url=` serves the "
+                   "suite's audio from this machine for it. Else see --unknown-urls.")
+@click.option("--unknown-urls", type=click.Choice(["speaker", "error"]), default=None,
+              help="An audio URL it neither hosts nor fetches reads as a stand-in speaker (speaker), or is "
+                   "answered with the provider's could-not-fetch error (error); default: as each provider is "
+                   "documented to answer an unreachable URL.")
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(providers: tuple[str, ...], host: str, port: int, seed: int, keys: tuple[str, ...],
           rejected: tuple[str, ...], job_polls: int | None, job_seconds: float | None, http200_errors: bool,
-          fetch_urls: bool, log_level: str) -> None:
+          fetch_urls: bool, unknown_urls: str | None, log_level: str) -> None:
     """Serve the provider simulators over HTTP, on the providers' own paths.
 
     Point a client's base URL at the printed address; stop with Ctrl-C (SIGINT) or SIGTERM.
@@ -150,7 +155,7 @@ def serve(providers: tuple[str, ...], host: str, port: int, seed: int, keys: tup
 
     ids = _providers(providers)
     sim = Simulator(*ids, seed=seed, keys=list(keys) or None, job_polls=job_polls, job_seconds=job_seconds,
-                    http200_errors=http200_errors, fetch_urls=fetch_urls)
+                    http200_errors=http200_errors, fetch_urls=fetch_urls, unknown_urls=unknown_urls)
     if rejected:
         sim.reject_key(*rejected)
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -222,10 +227,10 @@ def sdk_matrix_command(providers: tuple[str, ...], versions: tuple[str, ...], tr
 
         require("uvicorn")
     chosen = _providers(providers)
-    listed = sorted({e.sdk.package.lower() for e in sdkmatrix.entries(chosen)})
-    unknown = [v for v in versions if v.split("==", 1)[0].strip().lower() not in listed]
+    unknown = sdkmatrix.unknown_selectors(versions, chosen)
     if unknown:
-        raise click.BadParameter(f"{', '.join(unknown)}: not an SDK the kit lists ({', '.join(listed) or 'none'})",
+        listed = ", ".join(f"{e.package}=={e.version}" for e in sdkmatrix.entries(chosen)) or "none"
+        raise click.BadParameter(f"{', '.join(unknown)}: not an SDK release the kit lists ({listed})",
                                  param_hint="--sdk")
     rows = sdkmatrix.run_matrix(chosen, sdk_dir, tuple(transports) or sdkmatrix.TRANSPORTS,
                                 list(versions) or None, log=lambda m: click.echo(m, err=True))
@@ -458,6 +463,13 @@ def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ..
     if cassette_dir:  # a path from here, like --report
         args.append(f"--cassette-dir={Path(cassette_dir).expanduser().absolute()}")
     if sdk_matrix:
+        if report_path == "":
+            raise click.BadParameter("the SDK matrix is a section of the report: give --report PATH (or use "
+                                     "`voice-conformance sdk-matrix`)", param_hint="--sdk-matrix")
+        _require_extras("simulator", None)
+        from conformance.extras import require
+
+        require("uvicorn")
         args.append("--conformance-sdk-matrix")
     if verbose:
         args += ["-rfE", "--tb=short"]

@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fnmatch
+import functools
 import importlib
 import json
 import os
@@ -202,6 +203,12 @@ def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def unknown_selectors(versions: Iterable[str], providers: Iterable[str] | None = None) -> list[str]:
+    """The ``package`` / ``package==version`` selectors that name no SDK release the providers list."""
+    listed = [e.sdk for e in entries(providers)]
+    return [v for v in versions if not any(_selected(Entry("", sdk), [v.strip()]) for sdk in listed)]
+
+
 # --------------------------------------------------------------------------------------------
 # installation
 # --------------------------------------------------------------------------------------------
@@ -334,7 +341,19 @@ def run_matrix(providers: Iterable[str] | None = None, sdk_dir: str | os.PathLik
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         results = list(pool.map(one, chosen))
-    return [row for rows in results for row in rows]
+    return _masked([row for rows in results for row in rows])
+
+
+def _masked(rows: list[Row]) -> list[Row]:
+    """The rows with every credential of the environment masked in what they say (an SDK's exception
+    text or pip's output may quote one): they are printed and written to reports."""
+    from dataclasses import replace
+
+    from conformance.report.records import mask_excerpt
+    from conformance.secrets import env_secrets
+
+    secrets = env_secrets()
+    return [replace(r, why=mask_excerpt(r.why, secrets)) for r in rows]
 
 
 def drive(provider: str, sdk: SdkVersion, path: Path, transports: Sequence[str] = TRANSPORTS, *,
@@ -372,16 +391,40 @@ def drive(provider: str, sdk: SdkVersion, path: Path, transports: Sequence[str] 
     return _ordered(rows, transports)
 
 
+SECRET_NAMES = ("API_KEY", "_KEY", "_TOKEN", "_SECRET", "_SECRETS", "_PASSWORD")
+
+
 def _child_env() -> dict[str, str]:
-    """The subprocess's environment: the kit importable, no provider keys, no way out but loopback."""
-    env = {k: v for k, v in os.environ.items() if not (k.upper() == "API_KEY" or k.upper().endswith("_API_KEY"))}
+    """The subprocess's environment: the kit importable, no credential of any kind (the providers' key
+    variables, ``*_KEY``, ``*_TOKEN``, ``*_SECRET``, ``*_PASSWORD``, the registered secrets), no way out
+    but loopback."""
+    from conformance.secrets import env_secrets, key_env_vars
+
+    secret_values = set(env_secrets())
+    env = {k: v for k, v in os.environ.items()
+           if k not in key_env_vars() and not k.upper().endswith(SECRET_NAMES) and v not in secret_values}
     kit_root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (kit_root, env.get("PYTHONPATH", "")) if p)
+    if not _kit_found_by_default():  # a checkout used from its folder: make it importable from elsewhere
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (kit_root, env.get("PYTHONPATH", "")) if p)
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         env[name] = env[name.lower()] = NOWHERE_PROXY
     env["NO_PROXY"] = env["no_proxy"] = LOOPBACK
     env.setdefault("PYTHONIOENCODING", "utf-8")
     return env
+
+
+@functools.cache
+def _kit_found_by_default() -> bool:
+    """Whether this interpreter finds the kit by itself (installed, or an editable install's finder),
+    without ``PYTHONPATH`` and from another folder. Only a checkout used from its own folder needs its
+    root put on ``PYTHONPATH``: a site-packages folder must never go there, as that puts all it holds
+    ahead of the standard library (a ``typing.py`` backport there shadows ``typing``)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    probe = "import importlib.util, sys; sys.exit(importlib.util.find_spec('conformance') is None)"
+    with tempfile.TemporaryDirectory() as elsewhere:
+        done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=elsewhere, capture_output=True,
+                              timeout=60, check=False)
+    return done.returncode == 0
 
 
 def _text(data: str | bytes | None) -> str:
@@ -445,14 +488,19 @@ def rows_as_records(rows: Iterable[Row]) -> list[dict[str, str]]:
     return [asdict(r) for r in rows]
 
 
-def report_line(rows: Sequence[Row], run_id: str = "") -> dict[str, Any]:
-    """The report's ``kind: sdk`` results line: the "SDK compatibility" section of the HTML report."""
+def report_line(rows: Sequence[Row], run_id: str = "", *, error: str | None = None) -> dict[str, Any]:
+    """The report's ``kind: sdk`` results line: the "SDK compatibility" section of the HTML report
+    (``error``: why the matrix could not run; the section then says so)."""
     notes = sum(r.outcome == NOTE for r in rows)
-    return {"kind": "sdk", "run_id": run_id, "title": "SDK compatibility",
-            "summary": {"releases": len({(r.sdk, r.version) for r in rows if r.outcome != NOTE}),
-                        "rows": len(rows) - notes, "works": sum(r.works for r in rows),
-                        "fails": sum(r.failed for r in rows), "notes": notes},
-            "rows": rows_as_records(rows)}
+    line: dict[str, Any] = {
+        "kind": "sdk", "run_id": run_id, "title": "SDK compatibility",
+        "summary": {"releases": len({(r.sdk, r.version) for r in rows if r.outcome != NOTE}),
+                    "rows": len(rows) - notes, "works": sum(r.works for r in rows),
+                    "fails": sum(r.failed for r in rows), "notes": notes},
+        "rows": rows_as_records(rows)}
+    if error is not None:
+        line["error"] = error
+    return line
 
 
 # --------------------------------------------------------------------------------------------
@@ -851,7 +899,7 @@ __all__ = [
     "FAILS", "NOTE", "SDK_DIR_ENV", "TRANSPORTS", "WORKS", "WRONG_KEY",
     "Case", "CaseFailed", "Entry", "Harness", "NoEndpoint", "Row", "SdkVersion",
     "default_sdk_dir", "drive", "entries", "format_table", "install", "install_dir", "main",
-    "report_line", "requests_in_process", "rows_as_records", "run_matrix", "sdks_module",
+    "report_line", "requests_in_process", "unknown_selectors", "rows_as_records", "run_matrix", "sdks_module",
 ]
 
 

@@ -401,3 +401,15 @@ def test_the_example_configuration_is_valid_and_shows_every_key() -> None:
         assert re.search(rf"^(\[{key}\]|{key} =)", text, re.M), f"the example does not show {key}"
     for name in ("speaker_score", "mos_floor", "wer_ceiling", "duration_tolerance"):
         assert name in text
+
+
+@pytest.mark.parametrize(("flag", "want"), [([], None), (["--unknown-urls", "speaker"], "speaker"),
+                                            (["--unknown-urls", "error"], "error")])
+def test_serve_passes_how_unknown_audio_urls_are_answered(monkeypatch: pytest.MonkeyPatch, flag, want) -> None:
+    from conformance.simulators import server
+
+    seen = {}
+    monkeypatch.setattr(server, "run", lambda sim, *a, **k: seen.setdefault("sim", sim))
+    result = CliRunner().invoke(main, ["serve", "--providers", "modelslab", *flag])
+    assert result.exit_code == 0, result.output
+    assert seen["sim"].unknown_urls == want

@@ -217,8 +217,11 @@ def test_the_cli_prints_the_table_writes_its_report_and_exits_by_outcome(tmp_pat
 
     from conformance.cli import main
 
-    bad = CliRunner().invoke(main, ["sdk-matrix", "--sdk", "no-such-sdk"])
-    assert bad.exit_code == 2 and "no-such-sdk: not an SDK the kit lists" in bad.output
+    for selector in ("no-such-sdk", "elevenlabs==9.9.9"):
+        bad = CliRunner().invoke(main, ["sdk-matrix", "--sdk", selector])
+        assert bad.exit_code == 2 and f"{selector}: not an SDK release the kit lists" in bad.output
+        assert "elevenlabs==2.78.0" in bad.output  # what it does list
+    assert sdkmatrix.unknown_selectors(["modelslab_py", "Modelslab-Py==0.2.3", "elevenlabs"]) == []
     args = ["sdk-matrix", "--providers", "novita", "--transport", "serve", "--sdk-dir", str(SDK_DIR),
             "--report", str(tmp_path / "sdk.html")]
     ok = CliRunner().invoke(main, args)
@@ -242,3 +245,50 @@ def test_run_with_sdk_matrix_puts_the_table_in_the_suites_report(tmp_path: Path)
     assert 'id="sdk"' in html and "<td>novita</td><td>0.1.0</td><td>voice_clone</td>" in html
     lines = [json.loads(x) for x in report.with_suffix(".jsonl").read_text().splitlines()]
     assert [x["summary"]["fails"] for x in lines if x.get("kind") == "sdk"] == [0]
+
+
+def test_a_matrix_that_cannot_run_still_leaves_the_runs_report(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where the SDK cache should be")
+    report = tmp_path / "r" / "conformance.html"
+    env = {**os.environ, sdkmatrix.SDK_DIR_ENV: str(blocked / "sdks")}
+    proc = subprocess.run([sys.executable, "-m", "conformance.cli", "run", "--providers", "novita", "-k",
+                           "ignored_auth", "--report", str(report), "--sdk-matrix"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    assert report.exists(), proc.stdout[-2000:] + proc.stderr[-2000:]
+    html = report.read_text()
+    assert "The SDK matrix did not run:" in html and "Traceback" not in proc.stdout + proc.stderr
+    assert not (report.parent / ".conformance-shards").exists() or not any((report.parent / ".conformance-shards").iterdir())
+
+
+def test_the_matrix_flag_without_a_report_is_a_usage_error(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from conformance.cli import main
+
+    result = CliRunner().invoke(main, ["run", "--providers", "novita", "--report", "", "--sdk-matrix"])
+    assert result.exit_code == 2 and "give --report PATH" in result.output
+
+
+def test_no_credential_reaches_the_sdk_process_or_the_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ELEVENLABS_API_KEY", "sk_live_1234567890")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_abcdefghijkl")
+    monkeypatch.setenv("ACME_SECRET", "acme-secret-value")
+    monkeypatch.setenv("VOICE_CONFORMANCE_SECRETS", "registered-secret-1")
+    monkeypatch.setenv("SOME_SETTING", "registered-secret-1")  # a registered value, under any name
+    env = sdkmatrix._child_env()
+    for name in ("ELEVENLABS_API_KEY", "GITHUB_TOKEN", "ACME_SECRET", "VOICE_CONFORMANCE_SECRETS", "SOME_SETTING"):
+        assert name not in env
+    rows = sdkmatrix._masked([Row("p", "s", "1", "e", "serve", "ok", FAILS,
+                                  "ApiError: key sk_live_1234567890 and ghp_abcdefghijkl rejected")])
+    assert "sk_live_1234567890" not in rows[0].why and "ghp_abcdefghijkl" not in rows[0].why
+
+
+def test_an_installed_kit_is_not_put_on_pythonpath() -> None:
+    # the kit here is found by the interpreter itself (an install or an editable finder): PYTHONPATH
+    # would put site-packages ahead of the standard library
+    assert sdkmatrix._kit_found_by_default()
+    assert sdkmatrix._child_env().get("PYTHONPATH") == os.environ.get("PYTHONPATH")  # left as it was

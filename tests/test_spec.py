@@ -440,3 +440,24 @@ def test_each_providers_voice_setup_names_a_fixture_speaker_and_documented_varia
                 assert f"`{variable}`" in readme, variable
     assert providers()["elevenlabs"].voice.env_vars("elevenlabs") == (
         "VOICE_CONFORMANCE_ELEVENLABS_VOICE_ID", "VOICE_CONFORMANCE_ELEVENLABS_VOICE_REFERENCE")
+
+
+@pytest.mark.parametrize(("data", "ok"), [
+    (b"\x01\x00" * 2400, True),  # headerless PCM16
+    (b"\x01\x00" * 2400 + b"\x01", False),  # not whole 16-bit frames
+    (b"%PDF-1.4 this is not audio " * 8, False),  # an even number of bytes, but a PDF
+    (b"RIFF" + b"\x00" * 40, False),  # a broken WAV is not raw PCM
+    (b"ID3" + b"\x00" * 41, False),
+    (b"OggS" + b"\x00" * 40, False),
+    (b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 32, False),
+    (b"", False),
+])
+def test_a_format_that_also_takes_raw_pcm_refuses_other_files(data: bytes, ok: bool) -> None:
+    from conformance.spec.model import AudioFormat, RawPcm
+    from conformance.strategies import probe_into
+
+    fmt = AudioFormat(("wav", "mp3"), spec.Source("doc"), raw=RawPcm(24000, spec.Source("doc")))
+    problem = fmt.check(probe_into(AudioInput("bytes", data=data), None))
+    assert (problem is None) is ok, problem
+    if not ok:
+        assert problem.endswith("must be WAV or MP3 or raw 16-bit little-endian PCM at 24000 Hz, mono")

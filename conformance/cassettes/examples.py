@@ -47,15 +47,40 @@ class Reply:
     @property
     def served(self) -> bytes:
         """The bytes the stand-in answers: the verbatim text (without its ``//`` comments, when it has them)."""
-        if not self.comments:
-            return self.text.encode()
-        import re
-
-        return re.sub(r"[ \t]+//[^\n]*", "", self.text).encode()  # after a space: a URL's // is not a comment
+        return (strip_line_comments(self.text) if self.comments else self.text).encode()
 
     @property
     def body(self) -> Any:
         return json.loads(self.served)
+
+
+def strip_line_comments(text: str) -> str:
+    """``text`` without its ``// …`` comments (to the end of the line), and the spaces before them;
+    ``//`` inside a JSON string (a URL) is left alone."""
+    out: list[str] = []
+    i, in_string = 0, False
+    while i < len(text):
+        ch = text[i]
+        if in_string:
+            out.append(ch)
+            if ch == "\\" and i + 1 < len(text):
+                out.append(text[i + 1])
+                i += 1
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+            out.append(ch)
+        elif text.startswith("//", i):
+            while out and out[-1] in " \t":
+                out.pop()
+            while i < len(text) and text[i] != "\n":
+                i += 1
+            continue
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 @dataclass(frozen=True)

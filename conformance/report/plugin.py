@@ -72,6 +72,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # the markers it reads (provider, endpoint, check) are registered by conformance.plugin
     html = report_path(config)
     if html is None:
+        if _option(config, "--conformance-sdk-matrix", False) and not hasattr(config, "workerinput"):
+            raise pytest.UsageError("--conformance-sdk-matrix puts its table in the report: give "
+                                    "--conformance-report PATH")
         return
     worker_input = getattr(config, "workerinput", None)
     run_id = (worker_input or {}).get("conformance_run_id") or \
@@ -168,9 +171,15 @@ class ReportSession:
             from conformance import sdkmatrix
             from conformance.target import selected_providers
 
-            rows = sdkmatrix.run_matrix(selected_providers(_option(self.config, "--conformance-providers", None)))
-            RecordWriter(self.shards / "sdk.jsonl").write(sdkmatrix.report_line(rows, self.run_id))
-            self.sdk_summary = sdkmatrix.format_table(rows).rsplit("\n", 1)[-1]
+            try:
+                rows = sdkmatrix.run_matrix(selected_providers(_option(self.config, "--conformance-providers", None)))
+            except Exception as exc:  # the run's report is written all the same, saying why the table is not
+                line = sdkmatrix.report_line([], self.run_id, error=f"{type(exc).__name__}: {exc}")
+                self.sdk_summary = f"not run: {line['error']}"
+            else:
+                line = sdkmatrix.report_line(rows, self.run_id)
+                self.sdk_summary = sdkmatrix.format_table(rows).rsplit("\n", 1)[-1]
+            RecordWriter(self.shards / "sdk.jsonl").write(line)
         shards = sorted(self.shards.glob("*.jsonl"))
         merge_files(shards, self.jsonl)
         shutil.rmtree(self.shards, ignore_errors=True)

@@ -143,8 +143,8 @@ def sdk_view(section: Mapping[str, Any]) -> dict[str, Any]:
     summary = dict(section.get("summary") or {})
     failing = [r for r in rows if r.get("outcome") == "fails"]
     return {"title": section.get("title") or "SDK compatibility", "rows": failing + [r for r in rows if r not in failing],
-            "fails": len(failing), "works": sum(r.get("outcome") == "works" for r in rows),
-            "notes": [r for r in rows if r.get("outcome") not in ("works", "fails")],
+            "fails": len(failing) + (1 if section.get("error") else 0),
+            "works": sum(r.get("outcome") == "works" for r in rows), "error": section.get("error"),
             "releases": summary.get("releases", len({(r.get("sdk"), r.get("version")) for r in rows}))}
 
 

@@ -121,6 +121,7 @@ class Context:
     params: dict[str, Any] = field(default_factory=dict)
     api_key: str | None = None
     fault_names: list[str] = field(default_factory=list)
+    raw_params: dict[str, str] = field(default_factory=dict)  # path, query and form values as sent
 
     @property
     def provider(self) -> Provider:
@@ -239,14 +240,22 @@ class ProviderSimulator:
     # speaker chosen by the URL) or "error" (the provider's answer to a URL it could not fetch)
     unknown_urls: ClassVar[Literal["speaker", "error"]] = "speaker"
 
+    def close(self) -> None:
+        """Stop whatever runs on its own (a queued job's clock): the simulator is stopping."""
+
     def unreachable_message(self, param: str, url: str) -> str:
         """The error message for an audio URL the provider could not download."""
         return f"{param} could not be downloaded from {url}"
 
-    def before_auth(self, violations: list[Violation]) -> list[Violation]:
+    def before_auth(self, violations: list[Violation], ctx: Context) -> list[Violation]:
         """The violations the provider answers before it looks at the key (its request schema's,
-        where a framework validates the body first). Default: none, the key is checked first."""
+        where a framework validates the body first), as it reports them. Default: none, the key is
+        checked first."""
         return []
+
+    def unreadable_case(self) -> ErrorCase | None:
+        """The documented answer to a body that cannot be parsed (``None``: its ``invalid_request``)."""
+        return None
 
     def auth_params(self) -> tuple[str, ...]:
         """Params that carry the key (validated by the auth check, not by ``Endpoint.validate``)."""
@@ -269,8 +278,8 @@ class Simulator:
     HTTP 200 (as their spec allows) that way instead of with their documented status. A queued job
     finishes on its own clock, as the provider's does (its ``eta``, scaled down: see the provider's
     simulator), and delivers its webhook with nobody polling; ``job_seconds`` sets that clock to a
-    fixed time instead. ``job_polls``: a job also finishes after this many fetches answered
-    ``processing`` (0: it is ``success`` at once), for tests that want it by count, not by time.
+    fixed time instead. ``job_polls``: a job finishes after this many fetches answered ``processing``
+    (0: it is ``success`` at once), for tests that count; given alone, it replaces the clock.
     ``unknown_urls``: audio URLs the simulator does not host are read as a fixture speaker chosen
     by the URL (``"speaker"``) or rejected with the provider's invalid-audio error (``"error"``);
     by default each provider answers as it is documented to (``ProviderSimulator.unknown_urls``).
@@ -638,22 +647,22 @@ class Simulator:
         if f is not None:
             return self._answer_fault(f, ctx, ps.provider)
         decoded = wire.decode_request(ctx.endpoint, ctx.request, resolve_url=self.resolve_url)
-        ctx.params, ctx.api_key = decoded.params, decoded.api_key
+        ctx.params, ctx.api_key, ctx.raw_params = decoded.params, decoded.api_key, decoded.raw
         if decoded.error is not None:
             unreadable = Violation("request_body", None, "(body)", decoded.error, ctx.endpoint.source)
-            if ps.before_auth([unreadable]):
-                return ctx.error("invalid_request", decoded.error, violations=[unreadable])
+            if ps.before_auth([unreadable], ctx):
+                return ctx.error("invalid_request", decoded.error, violations=[unreadable], case=ps.unreadable_case())
         # like the providers, the simulator ignores fields it does not know (clients catch typos)
         violations = [] if decoded.error is not None else ctx.endpoint.validate(
             ctx.params, skip=ps.auth_params(), allow_unknown=True)
-        early = ps.before_auth(violations)
+        early = ps.before_auth(violations, ctx)
         if early:
             return ctx.error(ps.invalid_case(early, ctx), violations=early)
         problem = self._auth_problem(ps.provider_id, decoded.api_key)
         if problem is not None:
             return ctx.error(problem)
         if decoded.error is not None:
-            return ctx.error("invalid_request", decoded.error, violations=[unreadable])
+            return ctx.error("invalid_request", decoded.error, violations=[unreadable], case=ps.unreadable_case())
         if violations:
             return ctx.error(ps.invalid_case(violations, ctx), violations=violations)
         try:
@@ -717,9 +726,18 @@ class Simulator:
         return self
 
     def stop(self) -> None:
+        """Unmount the respx routes and stop the queued jobs' clocks (see :meth:`close`)."""
         if self._mount is not None:
             self._mount.stop()
             self._mount = None
+        self.close()
+
+    def close(self) -> None:
+        """Stop every timer the providers run (queued jobs finishing on their own clock), so that no
+        webhook is delivered once the simulator is gone. A job still queued then ends only when it is
+        fetched after its time (or by :meth:`complete_jobs`)."""
+        for ps in self.providers.values():
+            ps.close()
 
     def __enter__(self) -> Simulator:
         return self.start()

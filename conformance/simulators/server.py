@@ -50,6 +50,7 @@ class SimulatorApp:
                 if msg["type"] == "lifespan.startup":
                     await send({"type": "lifespan.startup.complete"})
                 elif msg["type"] == "lifespan.shutdown":
+                    self.sim.close()  # nothing of it runs on once the server is gone (queued jobs' clocks)
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         if scope["type"] != "http":  # pragma: no cover - websockets are not served
@@ -237,6 +238,7 @@ class ServerThread:
         self.server.should_exit = True
         self.thread.join(timeout)
         self.sock.close()
+        self.sim.close()
 
     def __enter__(self) -> ServerThread:
         return self.start()

@@ -487,6 +487,10 @@ class AudioFormat(Constraint):
             return None  # a URL nobody fetched cannot be checked here
         if value.info is None or value.info.format == "raw":
             if self.raw is not None:
+                kind = container_magic(value.data or b"")
+                if kind is not None:  # a file of another kind, or a broken one: not headerless PCM either
+                    why = f" ({value.probe_error})" if value.probe_error else ""
+                    return f"is a {kind} file that is not readable audio{why}; must be {self.describe()}"
                 broken = self.raw.check(value)
                 return None if broken is None else f"{broken}; must be {self.describe()}"
             return f"is not recognisable audio ({value.probe_error or 'unknown format'}); must be {self.describe()}"
@@ -770,6 +774,22 @@ class When(Rule):
         return (self.param, self.target)
 
 
+# File signatures that headerless PCM cannot be taken for, even when the file behind them is broken
+_MAGIC = ((b"RIFF", "wav"), (b"RIFX", "wav"), (b"FORM", "aiff"), (b"ID3", "mp3"), (b"OggS", "ogg"),
+          (b"fLaC", "flac"), (b"%PDF", "pdf"), (b"GIF8", "gif"), (b"\x89PNG", "png"), (b"PK\x03\x04", "zip"),
+          (b"\xff\xd8\xff", "jpeg"))
+
+
+def container_magic(data: bytes) -> str | None:
+    """The kind of file ``data`` starts like (``None``: no known signature), by its first bytes."""
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    if data[4:8] == b"ftyp":
+        return "mp4"
+    return None
+
+
 @dataclass(frozen=True)
 class RawPcm(Constraint):
     """Headerless PCM: ``sample_width``-byte little-endian samples, ``channels`` channels.
@@ -788,8 +808,10 @@ class RawPcm(Constraint):
         if not isinstance(value, AudioInput) or value.data is None:
             return None
         data = value.data
-        if value.info is not None and value.info.format not in ("raw", None):
-            return (f"is a {value.info.format} file; must be raw {self.sample_width * 8}-bit little-endian "
+        kind = value.info.format if value.info is not None and value.info.format not in ("raw", None) \
+            else container_magic(data)
+        if kind is not None:
+            return (f"is a {kind} file; must be raw {self.sample_width * 8}-bit little-endian "
                     f"PCM, {self.sample_rate} Hz, {'mono' if self.channels == 1 else f'{self.channels} ch'}, no header")
         if len(data) == 0:
             return "is empty"

@@ -222,6 +222,7 @@ class DecodedRequest:
     params: dict[str, Any] = field(default_factory=dict)
     api_key: str | None = None
     error: str | None = None
+    raw: dict[str, str] = field(default_factory=dict)  # path, query and form values as the text sent
 
 
 @cache
@@ -245,9 +246,20 @@ def match_endpoint(method: str, path: str) -> tuple[Endpoint, dict[str, str]] | 
     return None
 
 
+@cache
+def _quiet_multipart_logger() -> None:
+    """The parser logs each broken body as a warning; the broken body is answered as an error, so the
+    log line would only be noise on the user's stderr (the library's logger gets a no-op handler)."""
+    import logging
+
+    logging.getLogger("python_multipart.multipart").addHandler(logging.NullHandler())
+
+
 def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, tuple[str | None, bytes]]]:
     """Form fields and files of a ``multipart/form-data`` body (python-multipart's parser)."""
     from python_multipart.multipart import MultipartParser, parse_options_header
+
+    _quiet_multipart_logger()
 
     _, opts = parse_options_header(content_type)
     boundary = opts.get(b"boundary")
@@ -355,6 +367,7 @@ def decode_request(endpoint: Endpoint, request: httpx.Request, *,
         key = raw.pop(auth.name, None)
         out.api_key = key if isinstance(key, str) else None
 
+    out.raw = {k: v for k, v in raw.items() if isinstance(v, str) and k != auth.name}
     params: dict[str, Any] = {}
     for name, value in raw.items():
         if not endpoint.has_param(name):

@@ -75,6 +75,8 @@ def test_a_reply_answers_the_docs_bytes_and_cuts_only_annotations():
     noted = '{\n  "url": "https://demo.com/a.mp3", // Audio sample\n  "id": "x" // Generated id\n}'
     assert Reply(200, noted, "s", comments=True).served == b'{\n  "url": "https://demo.com/a.mp3",\n  "id": "x"\n}'
     assert Reply(200, noted, "s", comments=True).body == {"url": "https://demo.com/a.mp3", "id": "x"}
+    tricky = '// the answer\n{"a": "x // y",// first\n "b": "q\\"//"}'
+    assert json.loads(Reply(200, tricky, "s", comments=True).served) == {"a": "x // y", "b": 'q"//'}
 
 
 def _meaning(root: Path) -> dict[str, list[tuple]]:

@@ -203,3 +203,51 @@ def test_faseeh_errors_page_codes_are_numbers_and_429_has_no_retry_after(faseeh_
                    files={"voice_file": ("p.wav", speech_wav("cs_dita", 3.0), "audio/wav"),
                           "reference_audio_file": ("r.wav", speech_wav("cs_dita", 5.0), "audio/wav")})
     assert r.status_code == 429 and r.json()["errorCode"] == 42901 and "retry-after" not in r.headers
+
+
+def test_elevenlabs_answers_an_unparsable_body_as_it_was_seen_live(elevenlabs_simulator):
+    elevenlabs_simulator.reject_key("bad")
+    for key in ("k", "bad"):  # the body is read before the key
+        r = httpx.post(ELEVENLABS.base_url + "/v1/speech-to-speech/JBFqnCBsd6RMkjVDRZzb",
+                       headers={"xi-api-key": key, "content-type": "multipart/form-data; boundary=zzz"},
+                       content=b"--not-the-boundary\r\nnonsense")
+        assert (r.status_code, r.json()) == (400, {"detail": "There was an error parsing the body"})
+
+
+@pytest.mark.parametrize(("sent", "entry"), [
+    ("09", {"type": "less_than_equal", "input": "09", "ctx": {"le": 4}}),
+    ("+9", {"type": "less_than_equal", "input": "+9", "ctx": {"le": 4}}),
+    ("-1", {"type": "greater_than_equal", "input": "-1", "ctx": {"ge": 0}}),
+    ("four", {"type": "int_parsing", "input": "four"}),
+])
+def test_elevenlabs_422_echoes_the_value_as_sent(elevenlabs_simulator, sent, entry):
+    r = httpx.post(ELEVENLABS.base_url + "/v1/speech-to-speech/JBFqnCBsd6RMkjVDRZzb", headers={"xi-api-key": "k"},
+                   params={"optimize_streaming_latency": sent},
+                   files={"audio": ("a.wav", speech_wav("en_kal", 1.0), "audio/wav")})
+    assert r.status_code == 422
+    [got] = r.json()["detail"]
+    assert entry.items() <= got.items() and got["loc"] == ["query", "optimize_streaming_latency"]
+
+
+def test_pydantic_words_for_each_kind_of_bound():
+    from conformance.providers.elevenlabs.spec import _range_entry
+    from conformance.spec.model import Range, Source
+
+    src = Source("doc")
+    assert _range_entry(Range(0, 1, src, max_exclusive=True), 1.0)["type"] == "less_than"
+    assert _range_entry(Range(0, 1, src, min_exclusive=True), 0.0) == {
+        "type": "greater_than", "msg": "Input should be greater than 0", "ctx": {"gt": 0}}
+    assert _range_entry(Range(0, 1, src), 1.5)["msg"] == "Input should be less than or equal to 1"
+    assert _range_entry(Range(0, 1, src), float("inf"))["type"] == "finite_number"
+
+
+def test_an_unparsable_body_leaves_the_users_stderr_alone():
+    import subprocess
+    import sys
+
+    code = ("import httpx\nfrom conformance.simulators import simulate\nwith simulate('elevenlabs'):\n"
+            "    r = httpx.post('https://api.elevenlabs.io/v1/speech-to-speech/x', headers={'xi-api-key': 'k', "
+            "'content-type': 'multipart/form-data; boundary=zzz'}, content=b'--other\\r\\nnonsense')\n"
+            "    print(r.status_code)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "400" and done.stderr == ""

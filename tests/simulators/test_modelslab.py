@@ -115,12 +115,36 @@ def test_failed_job_answers_failed_to_fetch_and_to_the_webhook(modelslab_simulat
     assert httpx.get(job["future_links"][0]).status_code == 404
 
 
-def test_undeliverable_webhook_is_recorded_and_does_not_break_the_job(modelslab_simulator):
-    modelslab_simulator.complete_jobs()
-    job = v2v(webhook="https://nobody-mocks-this.example.test/x").json()
-    assert modelslab_simulator.complete_jobs() == 1
-    assert modelslab_simulator.webhooks[-1].error
-    assert fetch(job).json()["status"] == "success"
+def test_undeliverable_webhook_is_recorded_and_does_not_break_the_job():
+    with simulate("modelslab", job_polls=5) as sim:  # by count: no clock races complete_jobs
+        job = v2v(webhook="https://nobody-mocks-this.example.test/x").json()
+        assert sim.complete_jobs() == 1
+        assert sim.webhooks[-1].error
+        assert fetch(job).json()["status"] == "success"
+
+
+def test_job_polls_alone_counts_fetches_and_runs_no_clock():
+    import time
+
+    with simulate("modelslab", job_polls=2) as sim:
+        job = v2v().json()
+        time.sleep(0.3)  # longer than the job's scaled eta
+        assert [fetch(job).json()["status"] for _ in range(3)] == ["processing", "processing", "success"]
+        assert sim.providers["modelslab"]._timers == []
+
+
+def test_stopping_the_simulator_stops_its_jobs_clocks():
+    import threading
+    import time
+
+    with simulate("modelslab", job_seconds=0.2) as sim:
+        sim.router.post(HOOK).respond(200)
+        v2v(webhook=HOOK)
+        timers = list(sim.providers["modelslab"]._timers)
+        assert len(timers) == 1 and timers[0].is_alive()
+    time.sleep(0.4)  # past the job's time: a live clock would now POST the webhook, unmocked
+    assert sim.webhooks == [] and not timers[0].is_alive()
+    assert not [t for t in threading.enumerate() if t is timers[0]]
 
 
 def test_jobs_finish_on_their_own_after_job_seconds():

@@ -125,3 +125,17 @@ def test_cli_rejects_unknown_providers():
 
     result = CliRunner().invoke(main, ["serve", "--providers", "acme"])
     assert result.exit_code != 0 and "unknown provider 'acme'" in result.output
+
+
+def test_a_stopped_server_leaves_no_job_clock_running():
+    sim = Simulator("modelslab", job_seconds=30)
+    with serve_in_thread(sim) as server:
+        body = {"key": "k", "init_audio": sim.host_file(speech_wav("en_kal", 2.0), "a.wav"),
+                "target_audio": sim.host_file(speech_wav("en_slt", 5.0), "b.wav"),
+                "webhook": "http://127.0.0.1:9/never"}
+        assert httpx.post(server.base_url + get("modelslab.voice_to_voice").path, json=body).json()["status"] \
+            == "processing"
+        timers = list(sim.providers["modelslab"]._timers)
+        assert len(timers) == 1 and timers[0].is_alive()
+    timers[0].join(2)
+    assert not timers[0].is_alive() and sim.webhooks == []

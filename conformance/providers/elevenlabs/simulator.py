@@ -8,12 +8,13 @@ really encoded as ``output_format`` says (``spec.parse_output_format``).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import ClassVar
 
-from conformance.providers.elevenlabs.spec import parse_output_format
+from conformance.providers.elevenlabs.spec import UNREADABLE_BODY, parse_output_format
 from conformance.simulators.core import Context, ProviderSimulator, SimError, SimResponse
 from conformance.spec import wire
-from conformance.spec.model import Violation
+from conformance.spec.model import ErrorCase, Violation
 
 # Premade voice ids from ElevenLabs' public voice library (the docs' examples use the first), each
 # read by a wide-band fixture speaker so every output_format up to 48 kHz carries real bandwidth.
@@ -45,11 +46,16 @@ class ElevenLabsSimulator(ProviderSimulator):
             wanted["request-id"] = ctx.request_id
         return {k: v for k, v in wanted.items() if k in self.provider.response_headers}
 
-    def before_auth(self, violations: list[Violation]) -> list[Violation]:
+    def before_auth(self, violations: list[Violation], ctx: Context) -> list[Violation]:
         """FastAPI validates the request against its schema (missing fields, types, the ranges and
-        enums the OpenAPI declares) before the key is looked at; the rest is checked after it."""
-        return [v for v in violations if v.kind in ("missing", "type") or v.rule == "request_body"
+        enums the OpenAPI declares) before the key is looked at; the rest is checked after it. Each
+        violation carries the value as it came over the wire (pydantic echoes it as ``input``)."""
+        return [replace(v, value=repr(ctx.raw_params[v.param])) if v.param in ctx.raw_params else v
+                for v in violations if v.kind in ("missing", "type") or v.rule == "request_body"
                 or (v.param, v.rule) in SCHEMA_RULES]
+
+    def unreadable_case(self) -> ErrorCase:
+        return UNREADABLE_BODY
 
     def speech_to_speech(self, ctx: Context) -> SimResponse:
         voice_id = ctx.value("voice_id")

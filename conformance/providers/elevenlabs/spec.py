@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ from conformance.spec.model import (
     Endpoint,
     ErrorCase,
     ErrorShape,
+    Fact,
     FileSize,
     JsonObjectString,
     NotBlank,
@@ -30,8 +32,6 @@ from conformance.spec.model import (
 SEED = Source("seed 003: ElevenLabs voice changer OpenAPI", "POST /v1/speech-to-speech/{voice_id}")
 FACTS = Source("PROVIDERS.md §3 ElevenLabs")
 ERRORS_PAGE = Source("elevenlabs.io docs, errors page (via PROVIDERS.md §3)")
-SDK = Source("elevenlabs-python core/http_client.py (via PROVIDERS.md §3)")
-SDK_STS = Source("elevenlabs-python speech_to_speech/raw_client.py (elevenlabs 2.x on PyPI)")
 SDK_1_59 = Source("elevenlabs-python 1.59.0 (PyPI wheel), speech_to_speech/client.py")
 SDK_2_59 = Source("elevenlabs-python 2.59.0 (PyPI wheel)")
 SDK_2_78 = Source("elevenlabs-python 2.78.0 (PyPI wheel), speech_to_speech/raw_client.py")
@@ -152,13 +152,7 @@ def _pydantic_entry(v: Violation, endpoint: Endpoint | None) -> dict[str, Any]:
     elif param is not None:
         for c in param.constraints:
             if isinstance(c, Range) and v.rule == c.key:
-                value = float(entry["input"])
-                if c.max is not None and value > c.max:
-                    entry.update(type="less_than_equal", msg=f"Input should be less than or equal to {c.max}",
-                                 ctx={"le": c.max})
-                elif c.min is not None:
-                    entry.update(type="greater_than_equal",
-                                 msg=f"Input should be greater than or equal to {c.min}", ctx={"ge": c.min})
+                entry.update(_range_entry(c, float(entry["input"])))
             elif isinstance(c, OneOf) and v.rule == c.key:
                 quoted = [f"'{x}'" for x in c.values]
                 expected = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
@@ -166,8 +160,25 @@ def _pydantic_entry(v: Violation, endpoint: Endpoint | None) -> dict[str, Any]:
     return entry
 
 
+def _range_entry(c: Range, value: float) -> dict[str, Any]:
+    """pydantic's words for a number outside ``c`` (which bound it broke, inclusive or not)."""
+    if not math.isfinite(value):
+        return {"type": "finite_number", "msg": "Input should be a finite number"}
+    if c.max is not None and (value >= c.max if c.max_exclusive else value > c.max):
+        if c.max_exclusive:
+            return {"type": "less_than", "msg": f"Input should be less than {c.max}", "ctx": {"lt": c.max}}
+        return {"type": "less_than_equal", "msg": f"Input should be less than or equal to {c.max}",
+                "ctx": {"le": c.max}}
+    if c.min_exclusive:
+        return {"type": "greater_than", "msg": f"Input should be greater than {c.min}", "ctx": {"gt": c.min}}
+    return {"type": "greater_than_equal", "msg": f"Input should be greater than or equal to {c.min}",
+            "ctx": {"ge": c.min}}
+
+
 def _render_error(case: ErrorCase, request_id: str | None = None, violations: list[Violation] | None = None,
                   endpoint: Endpoint | None = None, message: str | None = None) -> dict[str, Any]:
+    if case is UNREADABLE_BODY:  # the live answer is a bare string, whatever could not be parsed
+        return {"detail": case.message}
     if case.name == "invalid_request" and case.status == 422:
         return {"detail": [_pydantic_entry(v, endpoint) for v in violations or []]}
     legacy = str(case.code)
@@ -196,6 +207,7 @@ ERROR_SCHEMA: dict[str, Any] = {
 
 AUTH = Auth("header", "xi-api-key", SEED.at("parameter xi-api-key (header)"), "ELEVENLABS_API_KEY")
 
+UNREADABLE_BODY = ErrorCase("invalid_request", 400, None, "There was an error parsing the body", LIVE_400)
 ERRORS = (
     ErrorCase("invalid_request", 422, "validation_error", "Validation Error", SEED.at("responses 422 HTTPValidationError")),
     # the newest live form (type, code, message, status, request_id) wins over the legacy {status, message}
@@ -215,6 +227,7 @@ ERRORS = (
               "We are sorry, something went wrong. You are not charged for this request.", LIVE_500),
     ErrorCase("unavailable", 503, "service_unavailable", "The service is temporarily unavailable. Try again later.",
               ERRORS_PAGE_NOW.as_assumed("no live 503 body found: the errors page's code and description")),
+    UNREADABLE_BODY,
 )
 
 ERROR_SHAPE = ErrorShape(
@@ -306,5 +319,15 @@ PROVIDER = Provider(
     # and never retries speech-to-speech, which it streams)
     retry_headers=(),
     response_headers=RESPONSE_HEADERS,
+    facts=(
+        Fact("validation before authentication", "the request schema's missing fields, types, ranges and enums "
+             "are answered (422) before the key is checked; output_format, model_id and the rest after it",
+             LIVE_ORDER),
+        Fact("error headers", "x-trace-id (32 hex) = detail.request_id; no request-id header on errors", LIVE_TRACE),
+        Fact("retries", "the SDK never retries speech-to-speech (it streams); other calls retry 408, 409, 429, "
+             "5xx (max_retries 0 up to 2.0.0, 2 from 2.59.0), reading retry-after and x-ratelimit-reset",
+             SDK_2_59.at("core/http_client.py")),
+        Fact("data residency hosts", "us; eu (1.x); in, sg (2.59.0)", SDK_2_59.at("environment.py")),
+    ),
     endpoints=(SPEECH_TO_SPEECH,),
 )

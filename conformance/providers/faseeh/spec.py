@@ -221,6 +221,12 @@ PROVIDER = Provider(
         Fact("concurrency limit by plan", {"Basic": 2, "Starter": 5, "Growth": 10}, ERRORS_DOC.at("429 42901")),
         Fact("cloned voice availability", "usable in TTS at once", SEED.at("notes")),
         Fact("voice id example", "ar-najdi-male-2", FACTS),
+        Fact("400 messages", "one per request, for the first broken field: \"<field> must be a number between "
+             "<a> and <b>\", \"<field> is required\", \"Text must have at least 3 words and 10 characters\"",
+             PREVIEW_ERRORS),
+        Fact("400 messages of other fields", "worded like the documented ones (stability, name, voice_file…)",
+             PREVIEW_ERRORS.as_assumed("only the preview's fields have documented wordings")),
+        Fact("rate limit hints", "none: no Retry-After or rate-limit header", ERRORS_DOC.at("429 42901")),
     ),
     endpoints=(VOICE_PREVIEW, VOICE_CLONE),
 )

@@ -3,14 +3,15 @@
 A job is computed when it is submitted and finishes on its own clock, as the provider's jobs do:
 its ``eta`` (seconds, from the length of the audio it makes) scaled down by ``CLOCK_SCALE`` so tests
 do not wait, or ``Simulator.job_seconds`` when that is set. Its webhook, when given, is POSTed then,
-with nobody polling. Until then fetches answer ``processing`` with the seconds left as ``eta``
-(``Simulator.job_polls`` also ends it after that many fetches; :meth:`Simulator.complete_jobs` ends
-every job at once). Outputs are WAV (PCM16, mono) at the rate of the voice they carry, served only
-once the job has succeeded.
+with nobody polling. Until then fetches answer ``processing`` with the seconds left as ``eta``.
+``Simulator.job_polls`` given alone ends a job by count instead (after that many fetches answered
+``processing``, with no clock); :meth:`Simulator.complete_jobs` ends every job at once. Outputs are
+WAV (PCM16, mono) at the rate of the voice they carry, served only once the job has succeeded.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class ModelsLabSimulator(ProviderSimulator):
         super().__init__(sim)
         self.jobs: dict[str, SimulatedJob] = {}
         self._timers: list[threading.Timer] = []
+        self._timers_lock = threading.Lock()
 
     @property
     def catalogue(self) -> dict[str, str]:  # type: ignore[override]
@@ -122,7 +124,9 @@ class ModelsLabSimulator(ProviderSimulator):
                   polls_left=self.sim.job_polls, eta=max(1.0, round(duration * ETA_PER_AUDIO_SECOND)),
                   audio_time=round(duration, 2))
         clock = self.sim.job_seconds if self.sim.job_seconds is not None else job.eta * CLOCK_SCALE
-        job.due = job.created + clock
+        # job_polls alone counts fetches and keeps no clock, so tests that count are not raced by one
+        timed = self.sim.job_polls is None or self.sim.job_seconds is not None
+        job.due = job.created + clock if timed else float("inf")
         if fault is not None:
             fault.job(job)  # still queued at first, like any job
         url = self.sim.host_file(wav, name, content_type="audio/wav", provider_id=self.provider_id,
@@ -133,11 +137,12 @@ class ModelsLabSimulator(ProviderSimulator):
         self.jobs[str(job_id)] = job
         if self.sim.job_polls == 0 and not job.stuck and job.fail_message is None:
             self._finish(job)
-        elif not job.stuck:
+        elif not job.stuck and (self.sim.job_polls is None or self.sim.job_seconds is not None):
             timer = threading.Timer(clock, self._finish_locked, args=(job,))
             timer.daemon = True
-            timer.start()
-            self._timers = [t for t in self._timers if t.is_alive()] + [timer]
+            with self._timers_lock:
+                self._timers = [t for t in self._timers if t.is_alive()] + [timer]
+                timer.start()
         return ctx.json(self._body(job))
 
     def _meta(self, ctx: Context, filename: str, job_id: int) -> dict[str, Any]:
@@ -158,6 +163,12 @@ class ModelsLabSimulator(ProviderSimulator):
         return {"base64": base64, "emotion": str(ctx.value("emotion")).capitalize(), "filename": filename,
                 "input_sound_clip": [f"tmp/0-{filename}"], "input_text": p.get("prompt"),
                 "language": ctx.value("language"), "speed": 1, "temp": temp}
+
+    def close(self) -> None:
+        with self._timers_lock:
+            timers, self._timers = self._timers, []
+        for t in timers:
+            t.cancel()
 
     def _finish_locked(self, job: SimulatedJob) -> None:
         with job.lock:
@@ -182,7 +193,7 @@ class ModelsLabSimulator(ProviderSimulator):
         """The answer for ``job``, in the fields and order of the docs' examples (Processing, Success)."""
         if job.state == "processing":
             return {"status": "processing", "tip": PROCESSING_TIP,
-                    "eta": round(max(0.0, job.due - time.monotonic()), 2), "message": PROCESSING_MESSAGE,
+                    "eta": self._eta(job), "message": PROCESSING_MESSAGE,
                     "fetch_result": job.fetch_result, "id": job.id, "output": [],
                     "future_links": list(job.output), "proxy_links": list(job.output),
                     "audio_time": job.audio_time, "meta": job.meta}
@@ -191,6 +202,12 @@ class ModelsLabSimulator(ProviderSimulator):
         return {"status": "success", "generationTime": job.generation_time, "id": job.id,
                 "output": list(job.output), "proxy_links": list(job.output), "audio_time": job.audio_time,
                 "meta": job.meta}
+
+    @staticmethod
+    def _eta(job: SimulatedJob) -> float:
+        """Seconds left on the job's clock (a job ended by count has none: its nominal, scaled eta)."""
+        left = job.due - time.monotonic()
+        return round(max(0.0, left), 2) if math.isfinite(left) else round(job.eta * CLOCK_SCALE, 2)
 
     def _webhook_payload(self, job: SimulatedJob) -> dict[str, Any]:
         if job.state == "failed":

@@ -303,6 +303,13 @@ PROVIDER = Provider(
         Fact("retry_after on 429 (s)", 30, DOCS.at("rate-limits.mdx")),
         Fact("output retention", "24 h without S3 details", SEED_V2V.at("warning")),
         Fact("official SDK", "modelslab-py (requests; base https://modelslab.com/api/)", FACTS),
+        Fact("processing body", "tip \"Your audio is processing in background, you can get this audio using fetch "
+             "API\", eta in seconds, message \"Try to fetch request after seconds estimated\", output []",
+             DOCS_T2A.at("Processing")),
+        Fact("job time (eta)", "1 s per second of audio made, at least 1 s; the simulator's clock runs 50 times "
+             "faster", DOCS_V2V.as_assumed("the docs show eta 35 and 100 for 30 s of audio, no rule")),
+        Fact("jobs end unpolled", "a job ends on its own and calls its webhook whether or not it is fetched",
+             DOCS.at("webhooks.mdx: instead of polling, ModelsLab will send the results")),
     ),
     endpoints=(VOICE_TO_VOICE, TEXT_TO_AUDIO, FETCH),
 )
