@@ -92,12 +92,33 @@ def check(fn: Check) -> Check:
 
 
 def run(name: str, case: Case) -> CheckResult:
-    """Run the check ``name`` on ``case``; an unknown name is a KeyError naming the known ones."""
+    """Run the check ``name`` on ``case``; an unknown name is a KeyError naming the known ones.
+
+    Audio that cannot be decoded fails the check with what was wrong with it (the answer under test
+    is at fault); any other exception out of a check is a kit bug and propagates as one.
+    """
+    from conformance.audio.probe import AudioDecodeError
+
     try:
         fn = CHECKS[name]
     except KeyError:
         raise KeyError(f"unknown check {name!r}; known: {', '.join(sorted(CHECKS))}") from None
-    return fn(case)
+    try:
+        return fn(case)
+    except AudioDecodeError as exc:
+        return _fail(name, f"the output audio cannot be read: {exc}", measured={"audio": f"unreadable: {exc}"},
+                     expected={"audio": "decodable audio"})
+
+
+def _nothing_to_judge(name: str, audio: Any, role: str = "output") -> CheckResult | None:
+    """A failure saying why ``audio`` holds no speech to measure (silence, NaN, DC, a click), or ``None``."""
+    from conformance.audio import unusable
+
+    why = unusable(audio)
+    if why is None:
+        return None
+    return _fail(name, f"no speech to judge in the {role}: {why}", measured={role: why},
+                 expected={role: "speech"})
 
 
 def _ok(check: str, message: str, **kw: Any) -> CheckResult:
@@ -342,6 +363,8 @@ def audio_not_silent(case: Case) -> CheckResult:
     from conformance.audio import analyze
 
     case.need("audio_not_silent", "audio")
+    if (empty := _nothing_to_judge("audio_not_silent", case.audio)) is not None:
+        return empty
     max_silence_ratio = case.thresholds.max_silence_ratio
     r = analyze(case.audio)
     measured = {"silence_ratio": round(r.silence_ratio, 3), "peak_dbfs": round(r.peak_dbfs, 1)}
@@ -358,6 +381,8 @@ def speaker_verification(case: Case) -> CheckResult:
     from conformance.audio import verify_speaker
 
     case.need("speaker_verification", "audio", "reference")
+    if (empty := _nothing_to_judge("speaker_verification", case.audio)) is not None:
+        return empty
     v = verify_speaker(case.audio, case.reference, threshold=case.thresholds.speaker_score)
     measured = {"speaker_similarity": round(v.cosine, 3), "score": round(v.score, 2), "backend": v.backend}
     expected = {"score": f">= {v.threshold}"}
@@ -373,6 +398,8 @@ def predicted_mos_floor(case: Case) -> CheckResult:
     from conformance.audio import predicted_mos
 
     case.need("predicted_mos_floor", "audio")
+    if (empty := _nothing_to_judge("predicted_mos_floor", case.audio)) is not None:
+        return empty
     floor = case.thresholds.mos_floor
     m = predicted_mos(case.audio)
     measured = {"predicted_mos": round(m.ovrl, 2), "sig": round(m.sig, 2), "bak": round(m.bak, 2)}
@@ -389,6 +416,8 @@ def intelligibility(case: Case) -> CheckResult:
     from conformance.audio import intelligibility as measure
 
     case.need("intelligibility", "audio", "text")
+    if (empty := _nothing_to_judge("intelligibility", case.audio)) is not None:
+        return empty
     wer_ceiling = case.thresholds.wer_ceiling
     r = measure(case.audio, case.text or "")
     measured = {"wer": round(r.wer, 3), "transcript": r.transcript}
@@ -404,6 +433,8 @@ def timing_preservation(case: Case) -> CheckResult:
     from conformance.audio import timing_preservation as measure
 
     case.need("timing_preservation", "audio", "source_audio")
+    if (empty := _nothing_to_judge("timing_preservation", case.audio)) is not None:
+        return empty
     slope_tolerance, ratio_tolerance = case.thresholds.dtw_slope_tolerance, case.thresholds.duration_tolerance
     t = measure(case.source_audio, case.audio)
     measured = {"duration_ratio": round(t.duration_ratio, 3), "dtw_slope": round(t.dtw_slope, 3),

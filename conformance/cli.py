@@ -341,18 +341,22 @@ def record_command(out: str, mode: str, request_bodies: str, keyword: str | None
 def drift_command(old: str, new: str | None, spec_mode: bool, fmt: str) -> None:
     """What changed between two cassette folders (OLD NEW), or a recording and the spec (--spec CASSETTES).
 
-    Exit code 1 when a change is breaking.
+    Exit code 1 when a change is breaking; 2 when a folder holds no recorded exchange to compare.
 
     \b
     Examples:
       voice-conformance drift cassettes/live-before cassettes/live
       voice-conformance drift --spec cassettes/live --format json
     """
-    from conformance.cassettes.drift import drift_folders, drift_spec
+    from conformance.cassettes.drift import NothingToCompare, drift_folders, drift_spec
 
     if spec_mode == (new is not None):
         raise click.UsageError("give OLD NEW, or --spec CASSETTES")
-    report = drift_spec(old) if spec_mode else drift_folders(old, new)  # type: ignore[arg-type]
+    try:
+        report = drift_spec(old) if spec_mode else drift_folders(old, new)  # type: ignore[arg-type]
+    except NothingToCompare as exc:  # bad input, not "no change": a nightly job must not go green on it
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(2) from None
     click.echo(report.to_json() if fmt == "json" else report.to_text())
     raise SystemExit(report.exit_code())
 
@@ -385,6 +389,13 @@ def drift_command(old: str, new: str | None, spec_mode: bool, fmt: str) -> None:
               help="Record cassettes while checking a live or url= target (e.g. rewrite, for a nightly re-record).")
 @click.option("--cassette-dir", default=None, type=click.Path(file_okay=False),
               help="Where cassettes are recorded or replayed (default: cassettes/suite).")
+@click.option("--cassette-max-age", default=None, metavar="AGE",
+              help="Cassettes recorded longer ago than AGE (e.g. 30d, 12h) are stale (see --cassette-stale).")
+@click.option("--cassette-stale", type=click.Choice(["warn", "fail"]), default=None,
+              help="What a stale cassette does: warn (default) or fail its test.")
+@click.option("--drift-against-spec", is_flag=True,
+              help="Add the API drift of the cassettes against the spec to the report (done anyway when the run "
+                   "replays or records cassettes).")
 @click.option("--sdk-matrix", "sdk_matrix", is_flag=True,
               help="Also drive the providers' official SDKs against the simulators and add the SDK "
                    "compatibility table to the report (installs each SDK release in the SDK cache).")
@@ -394,12 +405,14 @@ def drift_command(old: str, new: str | None, spec_mode: bool, fmt: str) -> None:
 def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ...], workers: int | None,
                 report: str | None, shard: str | None, keyword: str | None, seed: int | None,
                 thresholds: tuple[str, ...], faults: tuple[str, ...], record_mode: str | None,
-                cassette_dir: str | None, sdk_matrix: bool, verbose: bool, pytest_args: tuple[str, ...]) -> None:
+                cassette_dir: str | None, cassette_max_age: str | None, cassette_stale: str | None,
+                drift_against_spec: bool, sdk_matrix: bool, verbose: bool, pytest_args: tuple[str, ...]) -> None:
     """Run the conformance suite on a target, with live progress per provider and endpoint.
 
     Ends with a summary table and writes the HTML report. Exit code 0 only when every selected
-    check passed (none failed, none errored, at least one ran); pytest's code otherwise.
-    Arguments after `--` go to pytest unchanged.
+    check passed (none failed, none errored, at least one ran); 1 when a check failed or errored,
+    or none ran; 2 on bad input (options, pytest arguments). Arguments after `--` go to pytest
+    unchanged.
 
     \b
     Examples:
@@ -424,7 +437,15 @@ def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ..
         parse_threshold_flags(thresholds)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--threshold") from None
-    _check_faults(faults, tgt)
+    _check_faults(faults, tgt, chosen)
+    if cassette_max_age is not None:
+        from conformance.cassettes.plugin import parse_age
+
+        try:
+            parse_age(cassette_max_age)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc).removeprefix("--cassette-max-age: "),
+                                     param_hint="--cassette-max-age") from None
     _require_extras(tgt.kind, record_mode)
     if record_mode and record_mode != "none" and tgt.kind not in ("live", "url"):
         raise click.BadParameter(f"{record_mode}: recording needs a live or url=BASE target, not {tgt.kind}",
@@ -462,6 +483,12 @@ def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ..
         args.append(f"--record-mode={record_mode}")
     if cassette_dir:  # a path from here, like --report
         args.append(f"--cassette-dir={Path(cassette_dir).expanduser().absolute()}")
+    if cassette_max_age is not None:
+        args.append(f"--cassette-max-age={cassette_max_age}")
+    if cassette_stale is not None:
+        args.append(f"--cassette-stale={cassette_stale}")
+    if drift_against_spec:
+        args.append("--drift-against-spec")
     if sdk_matrix:
         if report_path == "":
             raise click.BadParameter("the SDK matrix is a section of the report: give --report PATH (or use "
@@ -510,6 +537,13 @@ def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ..
         code = 1
     elif code == 5:
         click.echo("no checks selected: see --providers, -k and --shard", err=True)
+        code = 1
+    elif code == 4:
+        click.echo("pytest refused its arguments (the message above): see `voice-conformance run --help`", err=True)
+        code = 2
+    elif code in (2, 3):  # interrupted (e.g. a collection error) or pytest's own error: the run did not finish
+        click.echo("the run did not finish (see the message above)", err=True)
+        code = 1
     elif code == 0:
         click.echo(f"all {counts['passed']} checks passed" + (f" ({counts['skipped']} skipped)" if counts["skipped"]
                                                                 else ""))
@@ -553,7 +587,7 @@ def _shown_path(path: Path) -> Path:
         return path
 
 
-def _check_faults(faults: tuple[str, ...], target: Any) -> None:
+def _check_faults(faults: tuple[str, ...], target: Any, providers: list[str] | tuple[str, ...] = ()) -> None:
     if not faults:
         return
     if target.kind != "simulator":
@@ -570,6 +604,10 @@ def _check_faults(faults: tuple[str, ...], target: Any) -> None:
         if endpoint and endpoint not in ids:
             raise click.BadParameter(f"unknown endpoint {endpoint!r}; known: {', '.join(ids)}",
                                      param_hint="--inject")
+        owner = endpoint.split(".", 1)[0]
+        if endpoint and providers and owner not in providers:
+            raise click.BadParameter(f"{f}: {endpoint} is an endpoint of {owner}, which this run leaves out "
+                                     f"(providers: {', '.join(providers)})", param_hint="--inject")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -429,8 +429,9 @@ def _one(target: Any, endpoint: str, inputs: Inputs, sim: Any, repeat: int, secr
 
     provider = endpoint.split(".")[0]
     row = Row(provider, endpoint)
-    if target.kind == "live" and not target.api_key(provider):
-        row.status, row.reason = "skipped", f"set {spec.provider(provider).auth.env_var} to compare it live"
+    if target.kind in ("live", "url") and not target.api_key(provider):
+        row.status, row.reason = "skipped", f"set {spec.provider(provider).auth.env_var} to compare it " + \
+            ("live" if target.kind == "live" else f"through {target.base_url}")
         return row
     params, why = _params(endpoint, inputs, sim)
     if params is None:

@@ -151,3 +151,72 @@ def test_the_exchange_a_call_returns_never_holds_the_key_even_when_the_provider_
 def test_check_results_are_check_results() -> None:
     result = checks.run("not_a_server_error", Case(status=500))
     assert isinstance(result, CheckResult) and not result and "measured 500" in result.explain()
+
+
+def _speech(seconds: float = 3.0, sr: int = 16000):
+    from conformance.audio import corpus
+
+    return corpus.make_clip("en_slt", seconds, sr), sr
+
+
+def _degenerate():
+    import numpy as np
+
+    sr = 16000
+    click = np.zeros(sr * 3, dtype="float32")
+    click[sr] = 0.9
+    nan = _speech()[0].copy()
+    nan[100] = np.nan
+    return {"silence": (np.zeros(sr * 3, dtype="float32"), sr), "dc": (np.full(sr * 3, 0.3, dtype="float32"), sr),
+            "click": (click, sr), "nan": (nan, sr), "empty": (np.zeros(0, dtype="float32"), sr)}
+
+
+@pytest.mark.parametrize("kind", ["silence", "dc", "click", "nan", "empty"])
+@pytest.mark.parametrize("name", ["audio_not_silent", "speaker_verification", "predicted_mos_floor",
+                                  "intelligibility", "timing_preservation"])
+def test_degenerate_audio_fails_every_audio_check_cleanly(name: str, kind: str) -> None:
+    audio = _degenerate()[kind]
+    case = Case(audio=audio, reference=_speech(), source_audio=_speech(), text="hello there", source_seconds=3.0)
+    result = checks.run(name, case)  # never an exception: a check that crashes is a kit bug
+    assert not result.passed, result.explain()
+    assert result.measured and ("no speech to judge" in result.message or "cannot be read" in result.message)
+
+
+def test_real_speech_is_judged_not_refused() -> None:
+    from conformance.audio import unusable
+
+    assert unusable(_speech()) is None
+    assert unusable(_speech(0.3)) is None  # short, but sound
+
+
+@pytest.mark.parametrize(("ovrl", "passed"), [(1.99, False), (2.0, True), (2.01, True)])
+def test_the_mos_floor_at_its_bound(monkeypatch: pytest.MonkeyPatch, ovrl: float, passed: bool) -> None:
+    import conformance.audio
+    from conformance.audio import quality
+    from conformance.thresholds import Thresholds
+
+    fake = lambda src, **kw: quality.MosScores(3.0, 3.0, ovrl, 3.0, 1)  # noqa: E731
+    monkeypatch.setattr(quality, "predicted_mos", fake)
+    monkeypatch.setattr(conformance.audio, "predicted_mos", fake, raising=False)
+    result = checks.run("predicted_mos_floor", Case(audio=_speech(), thresholds=Thresholds()))
+    assert result.passed is passed and Thresholds().mos_floor == 2.0
+
+
+def test_the_mos_floor_rejects_silence_and_noise_and_passes_speech() -> None:
+    import numpy as np
+
+    from conformance.thresholds import Thresholds
+
+    sr = 16000
+    noise = (np.random.default_rng(0).standard_normal(sr * 4) * 0.1).astype("float32")
+    speech = _speech(4.0)
+    noisy = (speech[0] + np.random.default_rng(1).standard_normal(len(speech[0])).astype("float32")
+             * float(np.sqrt(np.mean(speech[0] ** 2))), sr)  # 0 dB SNR
+    t = Thresholds()
+    assert not checks.run("predicted_mos_floor", Case(audio=(noise, sr), thresholds=t)).passed
+    assert not checks.run("predicted_mos_floor", Case(audio=noisy, thresholds=t)).passed
+    assert checks.run("predicted_mos_floor", Case(audio=speech, thresholds=t)).passed
+    # silence is refused before it is measured; measured, it would score 1.84 and still be under the floor
+    from conformance.audio import predicted_mos
+
+    assert predicted_mos((np.zeros(sr * 4, dtype="float32"), sr)).ovrl < t.mos_floor

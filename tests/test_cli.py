@@ -215,6 +215,38 @@ def test_run_exits_non_zero_when_everything_was_skipped(tmp_path: Path) -> None:
     assert "nothing passed: every selected check was skipped" in proc.stderr
 
 
+def test_run_keeps_its_documented_exit_codes(tmp_path: Path) -> None:
+    nothing = _run(tmp_path, "run", "--providers", "faseeh", "-k", "no_such_check_anywhere", "--report", "")
+    assert nothing.returncode == 1 and "no checks selected" in nothing.stderr  # pytest's 5: nothing ran
+    bad = _run(tmp_path, "run", "--providers", "faseeh", "--report", "", "--", "--no-such-pytest-flag")
+    assert bad.returncode == 2, bad.stdout + bad.stderr  # pytest's 4: bad input
+    assert "--no-such-pytest-flag" in bad.stdout + bad.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--providers", "faseeh", "--inject", "silent_audio@novita.minimax_voice_cloning"],
+     "novita.minimax_voice_cloning is an endpoint of novita, which this run leaves out"),
+    (["--providers", "faseeh", "--cassette-max-age", "soon"], "cannot read 'soon'"),
+])
+def test_run_refuses_options_that_cannot_apply(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["run", *args, "--report", ""])
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_run_takes_the_cassette_options_the_readme_shows_next_to_it(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(ROOT / "cassettes" / "suite", tmp_path / "cassettes" / "suite")
+    proc = _run(tmp_path, "run", "--target", "cassette", "--providers", "faseeh", "-k", "ignored_auth",
+                "--cassette-max-age", "100000d", "--cassette-stale", "fail", "--drift-against-spec",
+                "--report", "out/r.html")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'id="drift"' in (tmp_path / "out" / "r.html").read_text()
+    stale = _run(tmp_path, "run", "--target", "cassette", "--providers", "faseeh", "-k", "ignored_auth",
+                 "--cassette-max-age", "1s", "--cassette-stale", "fail", "--report", "")
+    assert stale.returncode == 1 and "was recorded 0.0 days ago" in stale.stdout  # older than 1 s: failed
+
+
 # ---------------------------------------------------------------------------------------------
 # the progress plugin on its own
 # ---------------------------------------------------------------------------------------------
@@ -413,3 +445,24 @@ def test_serve_passes_how_unknown_audio_urls_are_answered(monkeypatch: pytest.Mo
     result = CliRunner().invoke(main, ["serve", "--providers", "modelslab", *flag])
     assert result.exit_code == 0, result.output
     assert seen["sim"].unknown_urls == want
+
+
+def test_record_writes_cassettes_and_no_report(tmp_path: Path) -> None:
+    (tmp_path / "voice-conformance.toml").write_text('report = "out/suite.html"\n')
+    proc = _run(tmp_path, "record", "--out", "rec", "-k", "ignored_auth and faseeh")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert list((tmp_path / "rec").rglob("*.yaml"))
+    assert not (tmp_path / "out").exists()  # no session overwrote (or wrote) the configured report
+
+
+def test_a_gateway_without_its_key_skips_like_live_and_records_nothing(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    proc = subprocess.run([*CLI, "run", "--target", "url=http://127.0.0.1:9", "--providers", "novita", "-k",
+                           "ignored_auth or negative_data_rejection", "--record-mode", "once", "--cassette-dir",
+                           "rec", "--report", ""], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={**env, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # nothing passed: every check was skipped
+    total = _summary(proc.stdout)["total"][1:]
+    assert total[:3] == ["0", "0", "0"] and int(total[3]) > 2
+    assert "set NOVITA_API_KEY to the key http://127.0.0.1:9 expects" in proc.stdout
+    assert not [p for p in (tmp_path / "rec").rglob("*") if p.is_file()]  # no empty cassette to trip on later

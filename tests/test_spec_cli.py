@@ -35,7 +35,7 @@ def test_source_evidence_kinds() -> None:
     assert Source("live 401").as_assumed().evidence == "assumed"  # assumed wins
     assert Source("acme-python 1.0 (PyPI wheel)").evidence == "sdk"
     assert Source("the official SDK's client.py").evidence == "sdk"
-    assert Source("seed 003: OpenAPI").evidence == "docs"
+    assert Source("the provider's OpenAPI").evidence == "docs"
     assert Source("a delivery note").evidence == "docs"  # "live" inside a word is not live evidence
 
 
@@ -59,3 +59,17 @@ def test_fidelity_ledger_counts_and_lists_live_sdk_and_assumed_behaviours() -> N
     assert "[live] error auth: HTTP 401 invalid_api_key" in result.output
     only = CliRunner().invoke(main, ["spec", "--fidelity", "--providers", "faseeh"])
     assert "faseeh:" in only.output and "elevenlabs:" not in only.output
+
+
+def test_spec_counts_exactly_the_lines_it_marks_assumed_and_cites_only_public_documents() -> None:
+    import re
+
+    out = CliRunner().invoke(main, ["spec"]).output
+    body, last = out.rstrip().rsplit("\n", 1)
+    marked = sum(1 for line in body.splitlines() if "[assumed]" in line or "[path assumed]" in line)
+    assert re.search(rf"; {marked} lines above marked \[assumed\]", last), last
+    assert marked > 0
+    # a user has the providers' docs, not the kit's working notes
+    for banned in ("PROVIDERS.md", "seed 00"):
+        assert banned not in out
+        assert banned not in CliRunner().invoke(main, ["spec", "--fidelity"]).output

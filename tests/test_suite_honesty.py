@@ -56,7 +56,22 @@ FAULTS = {
     "wrong_sample_rate@elevenlabs.speech_to_speech": {"output_format_conformance", "duration_conformance"},
     "silent_audio@faseeh.voice_preview": {"audio_not_silent"},
     "wrong_speaker@modelslab.voice_to_voice": {"speaker_verification"},
+    # a new voice's sample must be the voice cloned from the preview
+    "wrong_speaker@faseeh.voice_clone": {"speaker_verification"},
 }
+
+
+# silence is judged by every audio check, cleanly: a failure each, no check crashing on it
+SILENCE_CHECKS = {"audio_not_silent", "speaker_verification", "predicted_mos_floor", "timing_preservation"}
+
+
+def test_silence_fails_every_audio_check_that_judges_it_and_crashes_none(pytester: pytest.Pytester) -> None:
+    endpoint = "elevenlabs.speech_to_speech"
+    result = run_suite(pytester, "-k", f"speech_to_speech and ({' or '.join(sorted(SILENCE_CHECKS))})",
+                       "--conformance-inject", f"silent_audio@{endpoint}")
+    log = "\n".join(result.outlines[-60:])
+    assert {check for check, ep in failures(result) if ep == endpoint} == SILENCE_CHECKS, log
+    assert "ParameterError" not in log and "Traceback" not in log and " error" not in log.split("====")[-1], log
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))

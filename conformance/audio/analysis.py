@@ -143,6 +143,40 @@ def analyze(src: Source | Decoded | Any, *, silence_threshold_dbfs: float = -50.
     )
 
 
+SILENCE_PEAK_DBFS = -80.0  # below this everywhere: nothing a listener or a model could judge
+MIN_SOUND_SECONDS = 0.1  # less sound than this (a click, a pop) is not speech to judge
+
+
+def unusable(src: Source | Decoded | Any, *, max_duration: float | None = None, **raw: Any) -> str | None:
+    """Why ``src`` holds nothing to judge as speech, or ``None`` when it holds sound: samples that are
+    not finite numbers, no samples, silence, a constant (DC) level, or a lone click (under
+    ``MIN_SOUND_SECONDS`` of sound). The speaker, quality, intelligibility and timing checks fail on
+    such audio with this reason instead of measuring it (their models answer nonsense, or raise)."""
+    np = need("numpy", "unusable()")
+    try:
+        d = load_audio(src, max_duration=max_duration, **raw)
+    except AudioDecodeError as exc:  # unreadable, non-finite samples, too long: the reason is the answer
+        return f"unreadable audio: {exc}"
+    y = d.mono().astype(np.float64)
+    if y.size == 0:
+        return "no samples"
+    bad = ~np.isfinite(y)
+    if bad.any():
+        return f"{bad.mean():.0%} of the samples are not finite numbers (NaN or infinite)"
+    peak = float(np.max(np.abs(y)))
+    if peak <= 10 ** (SILENCE_PEAK_DBFS / 20):
+        return f"silence (no sample above {SILENCE_PEAK_DBFS:.0f} dBFS)"
+    ac = y - y.mean()
+    if float(np.max(np.abs(ac))) <= 10 ** (SILENCE_PEAK_DBFS / 20):
+        return f"a constant level (DC {y.mean():+.3f}) without sound"
+    levels = frame_levels_db(ac, d.sample_rate)
+    sound = levels > max(float(levels.max()) - 40.0, SILENCE_PEAK_DBFS + 20)
+    seconds = float(sound.sum()) * FRAME_S
+    if seconds < MIN_SOUND_SECONDS:
+        return f"only {seconds * 1000:.0f} ms of sound (a click, not speech)"
+    return None
+
+
 def frame_levels_db(y: np.ndarray, sr: int, frame_s: float = FRAME_S) -> np.ndarray:
     """RMS level of consecutive ``frame_s`` frames in dBFS (floored at −100 dBFS)."""
     np = need("numpy", "frame levels")

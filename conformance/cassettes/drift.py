@@ -229,9 +229,26 @@ def compare(old: dict[tuple[str, int], Observed], new: dict[tuple[str, int], Obs
     return report
 
 
+class NothingToCompare(ValueError):
+    """A recording holds no exchange: drift over it would say "no change" about nothing."""
+
+
+def _observed(root: str | Path) -> dict[tuple[str, int], Observed]:
+    """:func:`observe`, refusing a folder that holds no recorded exchange (missing keys leave such)."""
+    from conformance.cassettes.store import cassette_files
+
+    seen = observe(root)
+    if not seen:
+        n = len(cassette_files(Path(root))) if Path(root).exists() else 0
+        raise NothingToCompare(f"{root} holds no recorded exchange ({n} cassette file(s), none with an "
+                               f"interaction): nothing to compare (were the keys set when it was recorded?)")
+    return seen
+
+
 def drift_folders(old: str | Path, new: str | Path, **kw: Any) -> DriftReport:
-    """Changes from the recordings in ``old`` to those in ``new``."""
-    return compare(observe(old), observe(new), old_name=str(old), new_name=str(new), **kw)
+    """Changes from the recordings in ``old`` to those in ``new`` (:class:`NothingToCompare` when
+    either holds no exchange)."""
+    return compare(_observed(old), _observed(new), old_name=str(old), new_name=str(new), **kw)
 
 
 def drift_spec(root: str | Path) -> DriftReport:
@@ -243,7 +260,7 @@ def drift_spec(root: str | Path) -> DriftReport:
 
     report = DriftReport("spec", str(root))
     add = report.changes.append
-    for (ep_id, status), ob in sorted(observe(root).items(), key=str):
+    for (ep_id, status), ob in sorted(_observed(root).items(), key=str):
         if ep_id.startswith(DOWNLOAD):  # output files: the spec documents them only as audio URLs
             for ct in sorted(ob.content_types):
                 if not (ct.startswith("audio/") or ct.startswith("application/octet-stream")):

@@ -11,8 +11,8 @@ in :data:`NO_EXAMPLE` and in the index written beside the cassettes.
 
     python -m conformance.cassettes.examples [OUT]      # default: cassettes/examples
 
-Sources: the seed documents (``seeds/000``–``004``) and PROVIDERS.md, which quotes the providers'
-docs and OpenAPI files.
+Sources: the providers' own documentation pages, OpenAPI files and SDK code examples, and live
+answers users captured and published (each example names its page, thread or commit).
 """
 
 from __future__ import annotations

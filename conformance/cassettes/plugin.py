@@ -310,8 +310,22 @@ def conformance_cassette(request: pytest.FixtureRequest, conformance_vcr: Any) -
             extra = [(rq, rs) for p, rq, rs in module_library(path.parent, vcr_obj.persister) if p != own]
             cassette.data.extend(extra)  # after its own, which answer first; each plays once per test
         yield cassette
-    if mode != "none" and not path.exists():
-        write_no_request_cassette(path, vcr_obj)
+    if mode != "none" and not path.exists() and not request.node.stash.get(_KEYLESS, False):
+        write_no_request_cassette(path, vcr_obj)  # a test skipped for want of a key records nothing
+
+
+_KEYLESS = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    """Note a setup or call skipped because the target has no key, so that its cassette fixture,
+    tearing down after it, writes nothing (an empty cassette would stand in for a recording)."""
+    from conformance.target import missing_key_skip
+
+    yield
+    if call.when in ("setup", "call") and call.excinfo is not None and call.excinfo.errisinstance(missing_key_skip()):
+        item.stash[_KEYLESS] = True
 
 
 # -- API drift in the report ------------------------------------------------------------------

@@ -131,7 +131,9 @@ def record_suite(out: Path, *, key: str = SENTINEL_KEY, pytest_args: Sequence[st
                 args = ["--pyargs", module, "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:xdist",
                         f"--conformance-target=url={server.base_url}", f"--record-mode={mode}",
                         f"--cassette-dir={out}", f"--cassette-request-bodies={request_bodies}",
-                        "--block-network", f"--cassette-match={MODULES[module]}", *pytest_args]
+                        "--block-network", f"--cassette-match={MODULES[module]}",
+                        "--conformance-report=",  # cassettes only: no session overwrites a report
+                        *pytest_args]
                 code = int(pytest.main(args))
                 codes.append(0 if code == 5 and pytest_args else code)  # -k may select nothing in a module
     finally:

@@ -156,22 +156,42 @@ def resample(y: np.ndarray, orig_sr: int, sr: int) -> np.ndarray:
 
 @lru_cache(maxsize=16)
 def _at_rate(ref: Reference, sr: int) -> tuple[np.ndarray, np.ndarray]:
-    """The reference at ``sr`` Hz and its voiced runs as (start, stop) sample pairs."""
+    """The reference at ``sr`` Hz and its phrases, as (start, stop) sample pairs (see :func:`sound_runs`)."""
     import numpy as np
 
     y = resample(ref.samples, ref.sample_rate, sr) if ref.sample_rate != sr else ref.samples
-    frame = max(1, round(FRAME_S * sr))
-    n = len(y) // frame
-    if n == 0:
-        return y, np.zeros((0, 2), dtype=np.int64)
-    rms = np.sqrt(np.mean(np.square(y[: n * frame].reshape(n, frame), dtype=np.float64), axis=1))
-    voiced = rms > max(1e-4, 0.1 * float(np.percentile(rms, 95)))
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], voiced.astype(np.int8), [0]))))
-    runs = edges.reshape(-1, 2) * frame
-    runs = runs[(runs[:, 1] - runs[:, 0]) >= round(0.1 * sr)]
+    runs = sound_runs(y, sr, min_run_s=0.1)
     if len(runs) == 0:
         runs = np.array([[0, len(y)]], dtype=np.int64)
     return y, runs
+
+
+PAUSE_S = 0.12  # a quieter stretch at least this long ends a phrase; shorter ones are inside words
+
+
+def sound_runs(y: np.ndarray, sr: int, *, min_run_s: float = 0.06, pause_s: float = PAUSE_S) -> np.ndarray:
+    """Where ``y`` holds sound: (start, stop) sample pairs of the stretches between pauses (frames
+    under a tenth of the loud level for at least ``pause_s``), each at least ``min_run_s`` long."""
+    import numpy as np
+
+    frame = max(1, round(FRAME_S * sr))
+    n = len(y) // frame
+    if n == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    rms = np.sqrt(np.mean(np.square(y[: n * frame].reshape(n, frame), dtype=np.float64), axis=1))
+    top = float(np.percentile(rms, 95))
+    if top <= 1e-5:
+        return np.zeros((0, 2), dtype=np.int64)  # silence has no runs
+    on = rms > max(1e-4, 0.08 * top)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], on.astype(np.int8), [0])))).reshape(-1, 2)
+    merged: list[list[int]] = []
+    for a, b in edges:
+        if merged and (a - merged[-1][1]) * FRAME_S < pause_s:
+            merged[-1][1] = int(b)
+        else:
+            merged.append([int(a), int(b)])
+    runs = np.array(merged, dtype=np.int64).reshape(-1, 2) * frame
+    return runs[(runs[:, 1] - runs[:, 0]) >= round(min_run_s * sr)]
 
 
 def _rng(seed: bytes | str | int) -> np.random.Generator:
@@ -184,89 +204,84 @@ def _rng(seed: bytes | str | int) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(hashlib.sha256(seed).digest()[:8], "little"))
 
 
-def voiced_gain(y: np.ndarray, sr: int, n_out: int, out_sr: int) -> np.ndarray:
-    """Per-sample gain in [0, 1] at ``out_sr`` that is 1 where ``y`` holds speech and 0 in its pauses."""
-    import numpy as np
-
-    frame = max(1, round(FRAME_S * sr))
-    n = max(1, len(y) // frame)
-    padded = np.zeros(n * frame, dtype=np.float32)
-    padded[: min(len(y), n * frame)] = y[: n * frame]
-    rms = np.sqrt(np.mean(np.square(padded.reshape(n, frame), dtype=np.float64), axis=1))
-    top = float(np.percentile(rms, 95)) if n else 0.0
-    if top <= 1e-5:
-        return np.zeros(n_out, dtype=np.float32)  # a silent input stays silent
-    gate = np.clip((rms - 0.05 * top) / (0.1 * top), 0.0, 1.0)
-    kernel = np.ones(3) / 3.0
-    gate = np.convolve(gate, kernel, mode="same")
-    t_out = (np.arange(n_out) + 0.5) / out_sr
-    return np.interp(t_out, (np.arange(n) + 0.5) * FRAME_S, gate).astype(np.float32)
-
-
 def render(ref: Reference, duration: float, sr: int, *, seed: bytes | str | int,
            follow: tuple[np.ndarray, int] | None = None, pauses: bool = True) -> np.ndarray:
     """``duration`` seconds of speech in the voice of ``ref`` at ``sr`` Hz (float32 mono).
 
-    Without ``follow``: voiced stretches of the reference (0.3–1.2 s) are picked by a generator
-    seeded with ``seed`` and joined with 10 ms cross-fades, with short breaks between phrases
-    (``pauses``). With ``follow=(samples, rate)`` (a voice changer's input): see
-    :func:`render_following`, which keeps the input's timing, pauses and intonation.
-    Level: RMS at -20 dBFS, peaks under 0.95.
+    The output is the reference's own phrases, whole where they fit (real speech, as a listener or a
+    quality model hears it). Without ``follow``: phrases picked by a generator seeded with ``seed``,
+    with the short breaks between them a speaker makes (``pauses``). With ``follow=(samples, rate)``
+    (a voice changer's input): see :func:`render_following`, which keeps the input's length, its
+    pauses and where its speech falls. Level: RMS at -20 dBFS, peaks under 0.95.
     """
     import numpy as np
 
     if follow is not None:
         return render_following(ref, follow[0], follow[1], duration, sr, seed=seed)
     n_out = max(1, round(duration * sr))
-    y, runs = _at_rate(ref, sr)
+    y, phrases = _at_rate(ref, sr)
     rng = _rng(seed)
-    fade = max(1, round(0.01 * sr))
-    ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
-    out = np.zeros(n_out + fade, dtype=np.float32)
+    out = np.zeros(n_out, dtype=np.float32)
     pos = 0
-    order = rng.permutation(len(runs))
-    k = int(rng.integers(len(runs)))
-    phrase_left = int(rng.integers(2, 5))
     while pos < n_out:
-        start, stop = runs[order[k % len(runs)]]
-        k += 1
-        want = int(rng.uniform(0.3, 1.2) * sr)
-        length = int(min(want, stop - start))
-        if length <= 2 * fade:
-            continue
-        offset = int(start + rng.integers(0, max(1, stop - start - length + 1)))
-        piece = y[offset: offset + length].astype(np.float32, copy=True)
-        piece[:fade] *= ramp
-        piece[-fade:] *= ramp[::-1]
-        end = min(len(out), pos + length)
-        out[pos:end] += piece[: end - pos]
-        pos = end - fade
-        if pauses:
-            phrase_left -= 1
-            if phrase_left == 0:
-                pos += int(rng.uniform(0.12, 0.3) * sr)
-                phrase_left = int(rng.integers(2, 5))
-    return normalize(out[:n_out])
+        piece = _phrase(y, phrases, n_out - pos, rng, sr)
+        out[pos: pos + len(piece)] = piece
+        pos += len(piece) + (round(rng.uniform(0.15, 0.35) * sr) if pauses else 0)
+    return normalize(out)
 
 
-UNIT_S = 0.06  # unit length of the voice changer's unit selection (50 % overlap)
-HOP_S = 0.01  # F0 frame hop
-PITCH_TOLERANCE = 0.06  # log-F0 distance (about a semitone) within which a unit's continuation is kept
-SPECTRAL_SCALE = 4.0  # mean squared distance of normalised MFCCs worth one PITCH_TOLERANCE of pitch error
-CONTINUITY = 1.0  # extra cost of jumping to another place of the reference
-QUIET_MISMATCH = 2.0  # extra cost of a voiced reference unit where the input is unvoiced
-TIE_BREAK = 0.05  # seeded noise added to the candidates' costs
-REF_STEP = 1  # candidate units start every REF_STEP 10 ms frames
-MAX_BEND = 2 ** (3 / 12)  # a unit is re-pitched by at most three semitones (formants move with it)
+def render_following(ref: Reference, source: np.ndarray, source_sr: int, duration: float, sr: int, *,
+                     seed: bytes | str | int) -> np.ndarray:
+    """A voice changer: the input's length, pauses and timing, in the voice of ``ref``.
 
-
-def _f0(y: np.ndarray, sr: int) -> np.ndarray:
-    """log-F0 every 10 ms (NaN where unvoiced): the kit's own YIN tracker."""
+    Each stretch of sound in the input (between its pauses, :func:`sound_runs`) is filled with a
+    phrase of the reference as long as it, or longer and cut, faded in and out; the pauses stay
+    silent. Where the speech falls is kept (a DTW alignment of input and output runs along the
+    diagonal); what is said and its intonation are the reference's, not the input's.
+    """
     import numpy as np
 
-    from conformance.audio.analysis import f0_track
+    n_out = max(1, round(duration * sr))
+    y, phrases = _at_rate(ref, sr)
+    rng = _rng(seed)
+    out = np.zeros(n_out, dtype=np.float32)
+    for a, b in sound_runs(source, source_sr):
+        start, stop = round(a * sr / source_sr), min(n_out, round(b * sr / source_sr))
+        if stop - start > 0:
+            piece = _phrase(y, phrases, stop - start, rng, sr)
+            out[start: start + len(piece)] = piece
+    return normalize(out)
 
-    return np.log(f0_track(y, sr, hop_s=HOP_S))
+
+def _phrase(y: np.ndarray, phrases: np.ndarray, length: int, rng: np.random.Generator, sr: int) -> np.ndarray:
+    """``length`` samples (at most) of speech: a phrase of ``y`` at least that long, cut, or phrases
+    joined with 20 ms cross-fades; faded in and out (20 ms)."""
+    import numpy as np
+
+    fade = max(1, round(0.02 * sr))
+    long_enough = [(a, b) for a, b in phrases if b - a >= length]
+    if long_enough:
+        a, _ = long_enough[int(rng.integers(len(long_enough)))]
+        piece = y[a: a + length].astype(np.float32, copy=True)
+    else:
+        piece = np.zeros(0, dtype=np.float32)
+        ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
+        while len(piece) < length:
+            a, b = phrases[int(rng.integers(len(phrases)))]
+            part = y[a:b].astype(np.float32, copy=True)
+            if len(piece) >= fade and len(part) >= fade:
+                part[:fade] *= ramp
+                piece[-fade:] *= ramp[::-1]
+                piece = np.concatenate([piece[:-fade], piece[-fade:] + part[:fade], part[fade:]])
+            else:
+                piece = np.concatenate([piece, part])
+        piece = piece[:length]
+    n = min(fade, len(piece) // 2)
+    if n:
+        ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
+        piece[:n] *= ramp
+        piece[-n:] *= ramp[::-1]
+    return piece
 
 
 @lru_cache(maxsize=1)
@@ -286,18 +301,6 @@ def _mel_dct() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.hanning(400).astype(np.float32), bank.astype(np.float32), dct.astype(np.float32)
 
 
-def _mfcc(y: np.ndarray, sr: int) -> np.ndarray:
-    """MFCCs 1–19 every 10 ms (16 kHz, 25 ms frames), normalised per file: frames × 19.
-
-    Per-file mean and variance normalisation takes the speaker out, so units are matched on
-    what is said rather than on who says it.
-    """
-    import numpy as np
-
-    m = _log_mel(y, sr) @ _mel_dct()[2].T
-    return ((m - m.mean(axis=0)) / (m.std(axis=0) + 1e-6)).astype(np.float32)  # noqa: RUF100
-
-
 def _log_mel(y: np.ndarray, sr: int) -> np.ndarray:
     """Log mel energies every 10 ms (16 kHz, 25 ms Hann frames): frames × mel bands."""
     import numpy as np
@@ -309,50 +312,6 @@ def _log_mel(y: np.ndarray, sr: int) -> np.ndarray:
     frames = np.lib.stride_tricks.sliding_window_view(x, 400)[::160] * window
     power = np.abs(np.fft.rfft(frames, 512, axis=1)) ** 2
     return np.log(power @ bank.T + 1e-8)
-
-
-def _unit_spectra(m: np.ndarray, width: int) -> np.ndarray:
-    """For each start frame: the unit's MFCCs at its start, middle and end (pairs of frames averaged)."""
-    import numpy as np
-
-    n = max(1, len(m) - width)
-    pad = np.vstack([m, np.zeros((width + 2, m.shape[1]), np.float32)])
-    parts = [(pad[o: o + n] + pad[o + 1: o + 1 + n]) / 2 for o in (0, width // 2 - 1, width - 2)]
-    return np.hstack(parts)
-
-
-@lru_cache(maxsize=16)
-def _reference_units(ref: Reference) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Candidate units of a reference, every other 10 ms frame: start frames, spectra, mean log-F0
-    (``inf`` where mostly unvoiced) and whether voiced."""
-    import numpy as np
-
-    width = round(UNIT_S / HOP_S)
-    spectra = _unit_spectra(_mfcc(ref.samples, ref.sample_rate), width)
-    mean, share = _unit_pitch(ref)
-    last = int((ref.duration - UNIT_S * MAX_BEND) / HOP_S)  # a unit read faster still fits
-    starts = np.arange(0, max(1, min(last, len(spectra), len(mean))), REF_STEP)
-    voiced = share[starts] >= 0.5
-    pitch = np.where(voiced, mean[starts], np.inf)
-    return starts, spectra[starts], pitch, voiced
-
-
-@lru_cache(maxsize=16)
-def _unit_pitch(ref: Reference) -> tuple[np.ndarray, np.ndarray]:
-    """Per 10 ms start position of the reference: mean log-F0 of the unit starting there, voiced share."""
-    import numpy as np
-
-    lf0 = _f0(ref.samples, ref.sample_rate)
-    width = round(UNIT_S / HOP_S)
-    voiced = ~np.isnan(lf0)
-    filled = np.where(voiced, lf0, 0.0)
-    csum = np.concatenate(([0.0], np.cumsum(filled)))
-    cnt = np.concatenate(([0], np.cumsum(voiced)))
-    n = max(1, len(lf0) - width)
-    counts = cnt[width: width + n] - cnt[:n]
-    mean = (csum[width: width + n] - csum[:n]) / np.maximum(counts, 1)
-    mean = np.where(counts > 0, mean, np.nan)
-    return mean, counts / width
 
 
 @lru_cache(maxsize=1)
@@ -371,99 +330,6 @@ def one_blas_thread() -> contextlib.AbstractContextManager[object]:
     if controller is None:  # pragma: no cover
         return contextlib.nullcontext()
     return controller.limit(limits=1, user_api="blas")  # type: ignore[attr-defined]
-
-
-def render_following(ref: Reference, source: np.ndarray, source_sr: int, duration: float, sr: int, *,
-                     seed: bytes | str | int) -> np.ndarray:
-    """A voice changer: the input's timing, pauses and intonation, said in the voice of ``ref``
-    (see :func:`_render_following`)."""
-    with one_blas_thread():
-        return _render_following(ref, source, source_sr, duration, sr, seed=seed)
-
-
-def _render_following(ref: Reference, source: np.ndarray, source_sr: int, duration: float, sr: int, *,
-                      seed: bytes | str | int) -> np.ndarray:
-    """A voice changer: the input's timing, pauses and intonation, said in the voice of ``ref``.
-
-    Unit selection: the output is 60 ms units of the reference's own speech, overlap-added at 50 %.
-    For each unit of the input the reference unit is chosen that is closest in what is said
-    (speaker-normalised MFCCs) and in pitch (the input's log-F0 contour moved into the reference's
-    register and range), keeping on from the previous unit when that costs less than
-    ``CONTINUITY`` more; the chosen unit is then read up to three semitones faster or slower to land on
-    the wanted pitch. The seed breaks ties between equally good units. The input's pauses gate the
-    result, so its length and timing are kept.
-    """
-    import numpy as np
-
-    n_out = max(1, round(duration * sr))
-    y, _runs = _at_rate(ref, sr)
-    if len(y) < 2 * UNIT_S * MAX_BEND * sr:  # too little of the voice to choose from: plain splicing, gated
-        return normalize(render(ref, duration, sr, seed=seed) * voiced_gain(source, source_sr, n_out, sr))
-    starts, ref_spec, ref_pitch, ref_voiced = _reference_units(ref)
-    width = round(UNIT_S / HOP_S)
-    hop_frames = width // 2
-    step = round(UNIT_S * sr / 2)
-    unit_len = 2 * step
-    n_units = -(-n_out // step)
-    src_lf0 = _f0(source, source_sr)
-    src_spec = _unit_spectra(_mfcc(source, source_sr), width)
-    # the input's pitch per unit (NaN where mostly unvoiced), moved into the reference's register and range
-    idx = np.arange(n_units) * hop_frames
-    padded = np.concatenate([src_lf0, np.full(width, np.nan)])
-    windows = np.lib.stride_tricks.sliding_window_view(padded, width)[np.minimum(idx, len(padded) - width)]
-    voiced_share = np.isfinite(windows).mean(axis=1)
-    sums = np.nansum(windows, axis=1)
-    src_pitch = np.where(voiced_share >= 0.5, sums / np.maximum(np.isfinite(windows).sum(axis=1), 1), np.nan)
-    finite_ref = ref_pitch[np.isfinite(ref_pitch)]
-    if np.isfinite(src_pitch).sum() > 2 and len(finite_ref) > 2:
-        src_centre, centre = float(np.nanmedian(src_pitch)), float(np.median(finite_ref))
-        scale = float(np.std(finite_ref)) / max(float(np.nanstd(src_pitch)), 1e-3)
-        want = centre + (src_pitch - src_centre) * scale
-    else:
-        want = np.full(n_units, np.nan)
-    # every unit's cost against every candidate, at once
-    a = src_spec[np.minimum(idx, len(src_spec) - 1)]
-    norm = np.float32(1.0 / (a.shape[1] * SPECTRAL_SCALE))
-    cost = a @ (ref_spec.T * (-2 * norm))
-    cost += (a * a).sum(1)[:, None] * norm
-    # per-candidate terms: its spectral norm, the seeded tie-break, and (for unvoiced input) its voicing
-    base = (ref_spec * ref_spec).sum(1) * norm + _rng(seed).uniform(0, TIE_BREAK, size=len(starts))
-    cost += base.astype(np.float32)[None, :]
-    voiced_units = np.isfinite(want)
-    pitch_ref = np.where(np.isfinite(ref_pitch), ref_pitch, 1e3).astype(np.float32) / np.float32(PITCH_TOLERANCE)
-    wanted = (np.where(voiced_units, want, 0.0) / PITCH_TOLERANCE).astype(np.float32)
-    cost[voiced_units] += np.abs(pitch_ref[None, :] - wanted[voiced_units, None])
-    cost[~voiced_units] += np.where(ref_voiced, np.float32(QUIET_MISMATCH), np.float32(0))[None, :]
-    best = np.argmin(cost, axis=1)
-    # keep on from the previous unit when that costs at most CONTINUITY more (sequential, scalars only)
-    position = {int(p): i for i, p in enumerate(starts)}
-    chosen = np.empty(n_units, dtype=np.int64)
-    prev = -10**9
-    for u in range(n_units):
-        k = int(best[u])
-        cont = position.get(prev + hop_frames)
-        if cont is not None and cost[u, cont] - CONTINUITY <= cost[u, k]:
-            k = cont
-        chosen[u] = k
-        prev = int(starts[k])
-    # each unit is read up to MAX_BEND times faster or slower, to land on the wanted pitch
-    window = np.hanning(unit_len + 1)[:-1].astype(np.float32)  # periodic: halves overlap-add to 1
-    grid = np.arange(math.ceil(unit_len * MAX_BEND) + 1, dtype=np.float64)
-    out = np.zeros((n_units + 1) * step, dtype=np.float32)
-    for u in range(n_units):
-        k = int(chosen[u])
-        begin = round(int(starts[k]) * HOP_S * sr)
-        ratio = 1.0
-        if voiced_units[u] and ref_voiced[k]:
-            ratio = min(MAX_BEND, max(1 / MAX_BEND, math.exp(float(want[u]) - float(ref_pitch[k]))))
-        span = min(len(y) - begin, round(unit_len * ratio))
-        piece = y[begin: begin + span]
-        if span != unit_len:
-            piece = np.interp(grid[:unit_len] * (span / unit_len), grid[:span], piece)
-        out[u * step: u * step + unit_len] += piece * window
-    out = out[:n_out]
-    out *= voiced_gain(source, source_sr, n_out, sr)
-    return normalize(out)
 
 
 def normalize(y: np.ndarray) -> np.ndarray:

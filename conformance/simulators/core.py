@@ -494,16 +494,22 @@ class Simulator:
 
     def speak(self, ctx: Context, ref: Reference, sample_rate: int, *, duration: float | None = None,
               follow: Reference | None = None, text: str | None = None,
-              speed: float = 1.0) -> tuple[np.ndarray, int]:
+              speed: float = 1.0, sample: Reference | None = None) -> tuple[np.ndarray, int]:
         """Speech in the voice of ``ref``: ``(samples, rate)``, with this request's audio fault applied.
 
         Give ``follow`` (a voice changer's input: its length, pauses and intonation are kept), ``text``
-        (sentences the fixtures say are spoken for real) or a plain ``duration``. The rate is
-        ``sample_rate`` unless a ``wrong_sample_rate`` fault says otherwise.
+        (sentences the fixtures say are spoken for real), ``sample`` (a recording of ``ref`` that is
+        itself the answer, e.g. a new voice's sample: another voice, a fault's, says as much instead)
+        or a plain ``duration``. The rate is ``sample_rate`` unless a ``wrong_sample_rate`` fault says
+        otherwise.
         """
-        from conformance.simulators.audio import render, speak_text
+        from conformance.simulators.audio import render, resample, speak_text
 
         def make(voice: Reference, rate: int) -> np.ndarray:
+            if sample is not None:
+                if voice is ref:
+                    return resample(sample.samples, sample.sample_rate, rate)
+                return render(voice, sample.duration, rate, seed=ctx.digest)
             if follow is not None:
                 return render(voice, follow.duration if duration is None else duration, rate, seed=ctx.digest,
                               follow=(follow.samples, follow.sample_rate))

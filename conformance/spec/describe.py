@@ -42,10 +42,10 @@ def describe(provider_ids: list[str] | None = None) -> str:
         out.append("")
     n_rules = sum(1 for ep in all_endpoints() for _, item in ep.all_rules()
                   if (not provider_ids or ep.provider_id in provider_ids) and not isinstance(item, Param))
-    assumed = sum(1 for ep in all_endpoints() for _, item in ep.all_rules()
-                  if (not provider_ids or ep.provider_id in provider_ids) and item.source.assumed)
+    # what the count says is what the lines above show: every line marked [assumed] (or [path assumed])
+    assumed = sum(1 for line in out if "[assumed]" in line or "[path assumed]" in line)
     out.append(f"{n_rules} rules over {len([e for e in all_endpoints() if not provider_ids or e.provider_id in provider_ids])} "
-               f"endpoints; {assumed} marked [assumed] where the documents are silent")
+               f"endpoints; {assumed} lines above marked [assumed] where the documents are silent")
     return "\n".join(out)
 
 

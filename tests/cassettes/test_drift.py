@@ -85,3 +85,19 @@ def test_drift_against_the_spec_and_the_command(tmp_path):
     assert res.exit_code == 1
     assert json.loads(res.output)["breaking"] >= 1
     shutil.rmtree(tmp_path / "o")
+
+
+def test_drift_over_recordings_that_hold_nothing_is_an_error_not_no_change(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    keyless = tmp_path / "keyless"  # what a recording run without keys used to leave
+    write_yaml(keyless / "t.yaml", {"version": 1, "metadata": {"recorded_at": "2025-01-01T00:00:00Z"},
+                                    "interactions": []})
+    good = _cassette(tmp_path / "good", novita={"voice_id": "v"}, sts_rate=16000, sts_seconds=2.0)
+    runner = CliRunner()
+    for args in (["--spec", str(empty)], ["--spec", str(keyless)], [str(good), str(keyless)],
+                 [str(empty), str(good)]):
+        res = runner.invoke(main, ["drift", *args])
+        assert res.exit_code == 2, (args, res.output)
+        assert "holds no recorded exchange" in res.output and "0 change(s)" not in res.output
+    assert runner.invoke(main, ["drift", str(good), str(good)]).exit_code == 0

@@ -209,7 +209,9 @@ def test_wrong_speaker_sounds_like_someone_else(sim):
     right = wav_of(call(sim, "elevenlabs", output_format="pcm_16000"))
     sim.inject("wrong_speaker")
     wrong = wav_of(call(sim, "elevenlabs", output_format="pcm_16000"))
-    target = speech_wav("cs_machac", 6.0)  # the fixture speaker behind VOICE
+    from conformance.providers.elevenlabs.simulator import CATALOGUE
+
+    target = speech_wav(CATALOGUE[VOICE], 6.0)  # the fixture speaker behind VOICE
     assert speaker_similarity(right, target, backend="mfcc") > speaker_similarity(wrong, target, backend="mfcc") + 0.3
 
 

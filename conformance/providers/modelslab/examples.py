@@ -21,7 +21,7 @@ V6_V2V = f"{_REPO} @ef9d723 voice-cloning/voice-to-voice.mdx, Response tab"
 V6_T2A = f"{_REPO} @ef9d723 voice-cloning/text-to-audio.mdx, Response tab"
 ERRORS = f"{_REPO} @c1440bc error-codes.mdx, HTTP Status Codes"
 RATE = f"{_REPO} @c1440bc rate-limits.mdx, Best Practices > Error Handling (line 96)"
-HTTP200 = "PROVIDERS.md §1 ModelsLab: errors may arrive with HTTP 200"
+HTTP200 = "ModelsLab docs: errors may arrive with HTTP 200 and status error"
 
 # -- the docs' bytes ------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""ModelsLab enterprise voice API, from seeds 000 and 001 and PROVIDERS.md §1.
+"""ModelsLab enterprise voice API, from docs.modelslab.com and ModelsLab/docs-v2, and its official SDK.
 
 The API key travels in the JSON body as ``key``. Answers may be queued (``processing``) and must
 then be fetched; errors may come with HTTP 200 and ``{"status": "error"}``.
@@ -32,9 +32,9 @@ from conformance.spec.model import (
     When,
 )
 
-SEED_V2V = Source("seed 000: ModelsLab Voice to Voice", "POST /api/v1/enterprise/voice/voice_to_voice")
-SEED_T2A = Source("seed 001: ModelsLab Voice cloning (text_to_audio)", "POST /api/v1/enterprise/voice/text_to_audio")
-FACTS = Source("PROVIDERS.md §1 ModelsLab")
+SEED_V2V = Source("docs.modelslab.com enterprise Voice to Voice", "POST /api/v1/enterprise/voice/voice_to_voice")
+SEED_T2A = Source("docs.modelslab.com enterprise Voice cloning (text_to_audio)", "POST /api/v1/enterprise/voice/text_to_audio")
+FACTS = Source("ModelsLab docs (docs.modelslab.com, ModelsLab/docs-v2)")
 DOCS = Source("ModelsLab/docs-v2 (error-codes.mdx, rate-limits.mdx, webhooks.mdx, openapi VoiceResponse)")
 # The voice answers' example bodies: published with the docs' migration (commit ef9d723, 2025-05-29), dropped
 # from the enterprise pages on 2025-09-01; processing and error examples only ever on the v6 voice pages.

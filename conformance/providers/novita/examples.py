@@ -6,8 +6,8 @@ from conformance.cassettes.examples import Example, Expect, Gap, Reply
 
 # -- sources --------------------------------------------------------------------------------
 
-S002_REQ = "seed 002: Novita MiniMax Quick Voice Cloning, Example: Request (curl)"
-S002_RES = "seed 002: Novita MiniMax Quick Voice Cloning, Example: Response"
+S002_REQ = "novita.ai docs, MiniMax Quick Voice Cloning, Example: Request (curl)"
+S002_RES = "novita.ai docs, MiniMax Quick Voice Cloning, Example: Response"
 
 # the seed's response block, verbatim: JSON annotated with `//` comments (cut before it is answered)
 RESPONSE = ('{\n  "demo_audio_url": "https://demo.com/audio.mp3", // Audio sample\n'

@@ -1,4 +1,4 @@
-"""Novita's MiniMax Quick Voice Cloning, from seed 002 and PROVIDERS.md §2."""
+"""Novita's MiniMax Quick Voice Cloning, from novita.ai's docs (and MiniMax's, which it wraps) and live captures."""
 
 from __future__ import annotations
 
@@ -28,9 +28,9 @@ from conformance.spec.model import (
     Violation,
 )
 
-SEED = Source("seed 002: Novita MiniMax Quick Voice Cloning", "POST /v3/minimax-voice-cloning")
-FACTS = Source("PROVIDERS.md §2 Novita")
-ERROR_CODES = Source("novita.ai docs, basic error codes (via PROVIDERS.md §2)")
+SEED = Source("novita.ai docs, MiniMax Quick Voice Cloning", "POST /v3/minimax-voice-cloning")
+FACTS = Source("novita.ai docs")
+ERROR_CODES = Source("novita.ai docs, basic error codes")
 # live answers of api.novita.ai (and of the same platform under PPIO) in published captures
 LIVE_ERRORS = Source("live error bodies {code, reason, message, metadata}: a Novita backend's live probe "
                      "(GitHub, re-verified 2026-09-18: 403 INVALID_API_KEY \"invalid api-key\"), a survey of the "
@@ -41,7 +41,7 @@ MODELS = ("speech-02-hd", "speech-02-turbo", "speech-2.5-hd-preview", "speech-2.
           "speech-2.6-hd", "speech-2.6-turbo", "speech-2.8-hd", "speech-2.8-turbo")
 AUDIO_FORMATS = ("mp3", "m4a", "wav")
 
-MINIMAX = Source("platform.minimax.io voice-cloning API reference and error codes (via PROVIDERS.md §2)")
+MINIMAX = Source("platform.minimax.io voice-cloning API reference and error codes")
 # MiniMax, which Novita wraps, answers errors in HTTP 200 bodies: {"base_resp": {"status_code", "status_msg"}}.
 # Each code maps to the kit-wide error meaning used in ERRORS below.
 MINIMAX_BASE_RESP_CODES: dict[int, str] = {
