@@ -104,10 +104,17 @@ def run(name: str, case: Case) -> CheckResult:
     except KeyError:
         raise KeyError(f"unknown check {name!r}; known: {', '.join(sorted(CHECKS))}") from None
     try:
-        return fn(case)
+        result = fn(case)
     except AudioDecodeError as exc:
-        return _fail(name, f"the output audio cannot be read: {exc}", measured={"audio": f"unreadable: {exc}"},
-                     expected={"audio": "decodable audio"})
+        result = _fail(name, f"the output audio cannot be read: {exc}", measured={"audio": f"unreadable: {exc}"},
+                       expected={"audio": "decodable audio"})
+    # every result says what it checked and on whose word: the check's own rule, else its summary;
+    # the endpoint's documentation, else the kit's check
+    if not result.rule:
+        result.rule = (fn.__doc__ or name).strip().splitlines()[0]
+    if not result.source:
+        result.source = str(case.endpoint.source) if case.endpoint is not None else f"the kit's check {name}"
+    return result
 
 
 def _nothing_to_judge(name: str, audio: Any, role: str = "output") -> CheckResult | None:

@@ -245,11 +245,19 @@ class Progress:
         return c["passed"] > 0 and not c["failed"] and not c["errors"]
 
 
-def _message(report: Any) -> str:
-    """One line saying why a test failed or errored."""
+def cause_line(report: Any, limit: int = 300) -> str:
+    """One line saying why a test failed or errored: the exception's message, with the line after it
+    where the first ends in a colon (``SpecViolation: …: 1 rule violated:`` is followed by the rule)."""
     longrepr = getattr(report, "longrepr", None)
     crash = getattr(longrepr, "reprcrash", None)
     text = getattr(crash, "message", None) or getattr(report, "longreprtext", "") or str(longrepr or "")
     lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
     line = lines[0] if lines else "failed"
-    return line if len(line) <= 200 else line[:197] + "..."
+    for more in lines[1:3]:
+        if not line.endswith(":"):
+            break
+        line = f"{line} {more.lstrip('- ')}"
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+_message = cause_line

@@ -466,3 +466,15 @@ def test_a_gateway_without_its_key_skips_like_live_and_records_nothing(tmp_path:
     assert total[:3] == ["0", "0", "0"] and int(total[3]) > 2
     assert "set NOVITA_API_KEY to the key http://127.0.0.1:9 expects" in proc.stdout
     assert not [p for p in (tmp_path / "rec").rglob("*") if p.is_file()]  # no empty cassette to trip on later
+
+
+def test_the_console_failure_line_carries_the_cause_past_a_trailing_colon() -> None:
+    from conformance.console import cause_line
+
+    crash = SimpleNamespace(message="conformance.clients.errors.SpecViolation: novita.minimax_voice_cloning: "
+                                    "1 rule violated:\n  - accuracy=5: must be in [0, 1] [range; source: docs]")
+    line = cause_line(SimpleNamespace(longrepr=SimpleNamespace(reprcrash=crash)))
+    assert line.endswith("1 rule violated: accuracy=5: must be in [0, 1] [range; source: docs]")
+    plain = SimpleNamespace(message="AssertionError: speaker_verification: FAILED: not the target voice\n  score 1")
+    assert cause_line(SimpleNamespace(longrepr=SimpleNamespace(reprcrash=plain))) == \
+        "AssertionError: speaker_verification: FAILED: not the target voice"

@@ -72,7 +72,10 @@ def spectrogram(samples: np.ndarray, sample_rate: int, size: tuple[int, int] = S
     idx = np.arange(n_fft)[None, :] + hop * np.arange(frames)[:, None]
     mag = np.abs(np.fft.rfft(x[idx] * np.hanning(n_fft).astype(np.float32), axis=1))
     db = 20 * np.log10(mag + 1e-9)
-    db = np.clip((db - (db.max() - 80.0)) / 80.0, 0, 1)  # (frames, bins)
+    # 80 dB below the loudest bin, but never above a fixed level (magnitude 1, about -42 dBFS for a
+    # sine): silence and near-silence draw dark instead of stretched to full brightness
+    top = max(float(db.max()), 0.0)
+    db = np.clip((db - (top - 80.0)) / 80.0, 0, 1)  # (frames, bins)
     cols = np.linspace(0, frames, w + 1).astype(int)
     cols = np.maximum(cols, np.arange(w + 1))
     db = np.concatenate([db, np.repeat(db[-1:], max(0, int(cols[-1]) - frames), axis=0)])

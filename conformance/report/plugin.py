@@ -142,6 +142,12 @@ class ReportSession:
 
         outcome, failure = _outcome(phases)
         fields = item.stash.get(_FIELDS, {})
+        if outcome in ("fail", "error") and not fields.get("cause"):
+            from conformance.console import cause_line
+
+            failed = next(r for r in (phases.get("setup"), phases.get("call"), phases.get("teardown"))
+                          if r is not None and r.failed)
+            fields = {**fields, "cause": cause_line(failed)}
 
         def marker(name: str) -> str | None:
             m = item.get_closest_marker(name)

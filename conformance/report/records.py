@@ -183,6 +183,7 @@ class Record:
     check: str | None = None
     duration: float = 0.0
     failure: str | None = None
+    cause: str | None = None  # one line: why it failed (the failing check's verdict, else the exception's)
     measured: dict[str, Any] = field(default_factory=dict)
     expected: dict[str, Any] = field(default_factory=dict)
     rule: str | None = None
@@ -244,8 +245,9 @@ def build_record(fields_: Mapping[str, Any], *, secrets: Iterable[str] = (), sid
             data[key] = _jsonable(value)
         else:
             extra[key] = _jsonable(value)
-    if data.get("failure"):
-        data["failure"] = mask_excerpt(data["failure"], secrets)
+    for key in ("failure", "cause"):
+        if data.get(key):
+            data[key] = mask_excerpt(data[key], secrets)
     for key in ("rule", "source"):
         if data.get(key) is not None and not isinstance(data[key], str):
             data[key] = str(data[key])

@@ -107,16 +107,23 @@ def build_context(records: Sequence[Record], runs: Sequence[Mapping[str, Any]] =
     items = []
     for i, rec in enumerate(records):
         anchor = _anchor(i)
-        cell = rows[(rec.provider or "—", rec.endpoint or "—")][rec.family]
+        param = _param(rec.nodeid)
+        # a test without an endpoint (a provider's flow) is a row of its own, named by its parameter
+        row = rec.endpoint or (f"{rec.family} {param}" if param else "—")
+        cell = rows[(rec.provider or "—", row)][rec.family]
         cell.counts[rec.outcome] += 1
         if rec.outcome in ("fail", "error") and cell.first_failure is None:
             cell.first_failure = anchor
-        items.append({"rec": rec, "anchor": anchor, "audio_anchor": f"a{i}" if rec.audio else None})
+        items.append({"rec": rec, "anchor": anchor, "audio_anchor": f"a{i}" if rec.audio else None,
+                      "title": f"{rec.check or rec.nodeid}" + (f" [{param}]" if param else ""),
+                      "rule": rec.rule or _fallback(rec, "rule"), "source": rec.source or _fallback(rec, "source"),
+                      "checks": [dict(c) for c in (rec.extra or {}).get("checks") or []]})
     matrix = [{"provider": p, "endpoint": e, "cells": [rows[(p, e)].get(f) or Cell() for f in families]}
               for p, e in sorted(rows)]
     failures = [it for it in items if it["rec"].outcome in ("fail", "error")]
     panels = [it for it in items if it["rec"].audio]
     used = 0
+    _share_repeated_clips(panels)
     for it in sorted(panels, key=lambda it: it["rec"].outcome not in ("fail", "error")):
         size = sum(len(c.get("data") or "") + len(c.get("waveform") or "") + len(c.get("spectrogram") or "")
                    for c in it["rec"].audio.values())
@@ -126,7 +133,7 @@ def build_context(records: Sequence[Record], runs: Sequence[Mapping[str, Any]] =
     return {
         "title": title, "runs": [_run_view(r) for r in runs], "totals": {o: totals[o] for o in OUTCOMES},
         "total": len(records), "families": families, "matrix": matrix, "failures": failures,
-        "skips": [it for it in items if it["rec"].outcome == "skip"], "panels": panels,
+        "skips": [it for it in items if it["rec"].outcome == "skip"], "panels": panels, "items": items,
         "comparison": comparison, "charts": _charts(comparison), "role_labels": ROLE_LABELS,
         "media_base": media_base, "metrics": METRICS,
         "omitted": sum(1 for it in panels if not it["media"]),
@@ -135,6 +142,45 @@ def build_context(records: Sequence[Record], runs: Sequence[Mapping[str, Any]] =
         "sdk": (sdk_views := [sdk_view(x) for x in sdk]),
         "sdk_fails": sum(v["fails"] for v in sdk_views),
     }
+
+
+def _param(nodeid: str) -> str:
+    """The test's parameter id (``speech_to_speech-mp3_22050_32`` of ``…[speech_to_speech-mp3_22050_32]``)."""
+    return nodeid.rsplit("[", 1)[1].rstrip("]") if nodeid.endswith("]") and "[" in nodeid else ""
+
+
+def _fallback(rec: Record, what: str) -> str:
+    """A failure's rule or source when the check gave none: the failing check's own, else the test's."""
+    for c in (rec.extra or {}).get("checks") or []:
+        if not c.get("passed") and c.get(what):
+            return str(c[what])
+    return {"rule": "the test's own assertion (its cause above)", "source": f"the kit's test {rec.nodeid}"}[what]
+
+
+def _share_repeated_clips(panels: Sequence[dict[str, Any]]) -> None:
+    """A clip shown in several panels (the same input, reference or output) is embedded once: later
+    panels point to the first that shows it."""
+    import copy
+    import hashlib
+
+    first: dict[str, tuple[str, str]] = {}
+    for it in panels:
+        rec = it["rec"]
+        clips = {}
+        for role, clip in rec.audio.items():
+            key = clip.get("data") or clip.get("path")
+            if not key:
+                clips[role] = clip
+                continue
+            digest = hashlib.sha256(str(key).encode()).hexdigest()
+            if digest in first:
+                shared = {k: v for k, v in clip.items() if k not in ("data", "waveform", "spectrogram", "path")}
+                clips[role] = {**shared, "same_as": first[digest][0], "same_as_title": first[digest][1]}
+            else:
+                first[digest] = (it["audio_anchor"], f"{it['title']} · {role}")
+                clips[role] = clip
+        it["rec"] = copy.copy(rec)
+        it["rec"].audio = clips
 
 
 def sdk_view(section: Mapping[str, Any]) -> dict[str, Any]:

@@ -79,11 +79,20 @@ class Suite:
         self._voices: dict[str, TargetVoice] = {}
         self._files: Any = None  # hosted.FileServer for a gateway (url= target)
         self.record: Callable[..., None] = lambda **fields: None  # the current test's report record
+        self._checks: list[dict[str, Any]] = []  # the checks the current test ran
 
     def check(self, result: Any) -> None:
-        """Record a check's measured and expected values in the report, then assert it passed."""
-        self.record(measured=result.measured, expected=result.expected,
+        """Record a check's measured and expected values in the report, then assert it passed.
+
+        Every check a test runs is also listed on its record (``extra.checks``: name, passed, message,
+        measured, expected, rule, source), so the report shows each by its own name, passing or not."""
+        self._checks.append({"check": result.check, "passed": result.passed, "message": result.message,
+                             "measured": result.measured, "expected": result.expected, "rule": result.rule,
+                             "source": result.source})
+        self.record(measured=result.measured, expected=result.expected, extra={"checks": list(self._checks)},
                     **{k: v for k, v in (("rule", result.rule), ("source", result.source)) if v})
+        if not result.passed:
+            self.record(cause=result.explain().splitlines()[0])
         assert result.passed, result.explain()
 
     def run_check(self, name: str, case: Any) -> None:
@@ -239,9 +248,11 @@ def _suite_records(request: pytest.FixtureRequest) -> Iterator[None]:
         suite.record = request.getfixturevalue("conformance_record")
     except pytest.FixtureLookupError:  # the report plugin is disabled (-p no:...)
         suite.record = lambda **fields: None
+    suite._checks = []
     suite.record(target=suite.target.describe())
     yield
     suite.record = lambda **fields: None
+    suite._checks = []
 
 
 @pytest.fixture(scope="session")

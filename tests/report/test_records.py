@@ -105,3 +105,28 @@ def test_schema_is_package_data_and_rejects_a_bad_outcome() -> None:
     assert published == schema()
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**Record("a", "pass").to_dict(), "outcome": "passed"}, published)
+
+
+def test_silence_draws_dark_and_speech_draws_light():
+    import zlib
+
+    import numpy as np
+
+    from conformance.audio import corpus
+    from conformance.report.images import spectrogram
+
+    def mean_brightness(png: bytes) -> float:
+        # the PNG's palette indices (0: darkest): decompress IDAT and average
+        data, pos, idat = png, 8, b""
+        while pos < len(data):
+            n = int.from_bytes(data[pos:pos + 4], "big")
+            kind = data[pos + 4:pos + 8]
+            if kind == b"IDAT":
+                idat += data[pos + 8:pos + 8 + n]
+            pos += 12 + n
+        raw = np.frombuffer(zlib.decompress(idat), dtype=np.uint8)
+        return float(raw.mean())
+
+    silence = spectrogram(np.zeros(16000 * 2, dtype=np.float32), 16000)
+    speech = spectrogram(corpus.make_clip("en_slt", 2.0, 16000), 16000)
+    assert mean_brightness(silence) < 0.1 and mean_brightness(speech) > 1.5

@@ -69,14 +69,50 @@ def test_a_hundred_speech_panels_stay_under_ten_megabytes() -> None:
              (("input", "en_slt"), ("reference", "cs_machac"), ("output", "en_slt"))}
     rec = build_record({"audio": clips}, nodeid="t::s", outcome="pass")
     html = render_html([rec] * 100)
-    assert html.count("<audio") == 300 and len(html.encode()) < 10_000_000
+    # each clip embedded once; the other 99 panels point to it
+    assert html.count("<audio") == 3 and html.count("the same clip as") == 297
+    assert len(html.encode()) < 2_000_000
 
 
 def test_inline_media_beyond_the_budget_is_left_out_failures_first() -> None:
     ok = build_record({"audio": {"output": tone_wav(200)}}, nodeid="t::ok", outcome="pass")
+    ok2 = build_record({"audio": {"output": tone_wav(250)}}, nodeid="t::ok2", outcome="pass")
     bad = build_record({"audio": {"output": tone_wav(300)}}, nodeid="t::bad", outcome="fail")
     size = sum(len(v) for k, v in bad.audio["output"].items() if k in ("data", "waveform", "spectrogram"))
-    html = render_html([ok, ok, bad], media_budget=int(size * 2.5))
+    html = render_html([ok, ok2, bad], media_budget=int(size * 2.5))
     assert html.count("<audio") == 2 and "1 panel(s) shown without players" in html
-    ctx = build_context([ok, ok, bad], media_budget=int(size * 2.5))
+    ctx = build_context([ok, ok2, bad], media_budget=int(size * 2.5))
     assert [p["media"] for p in ctx["panels"]] == [True, False, True]
+
+
+def test_a_failure_card_leads_with_its_cause_rule_and_source_and_every_check_has_an_entry() -> None:
+    checks = [{"check": "not_a_server_error", "passed": True, "message": "HTTP 200", "measured": {"status": 200},
+               "expected": {"status": "< 500"}, "rule": "no server error", "source": "the docs"},
+              {"check": "content_type_conformance", "passed": False, "message": "text/html is not documented",
+               "measured": {"content_type": "text/html"}, "expected": {"content_type": "application/json"},
+               "rule": "documented content type", "source": "the OpenAPI, responses 200"}]
+    bad = build_record({"extra": {"checks": checks}, "cause": "content_type_conformance: FAILED: text/html"},
+                       nodeid="s::test_positive_data_acceptance[novita.minimax_voice_cloning]", outcome="fail",
+                       provider="novita", endpoint="novita.minimax_voice_cloning", check="positive_data_acceptance")
+    ok = build_record({"measured": {"status": 401}}, nodeid="s::test_ignored_auth[novita.minimax_voice_cloning-wrong]",
+                      outcome="pass", provider="novita", endpoint="novita.minimax_voice_cloning", check="ignored_auth")
+    html = render_html([bad, ok])
+    card = html.split('<section class="check"', 1)[1].split("</section>", 1)[0]
+    # the cause, then the rule and source of the failing check (the record gave none of its own)
+    assert card.index("content_type_conformance: FAILED: text/html") < card.index("documented content type") \
+        < card.index("the OpenAPI, responses 200") < card.index("<code>s::test_positive")
+    assert "positive_data_acceptance [novita.minimax_voice_cloning]" in card
+    every = html.split('<section id="checks">', 1)[1].split("</section>", 1)[0]
+    assert every.count('<details class="entry"') == 2  # the passing test too
+    for name in ("not_a_server_error", "content_type_conformance"):
+        assert name in every
+    assert "ignored_auth [novita.minimax_voice_cloning-wrong]" in every
+
+
+def test_flows_are_rows_of_the_matrix() -> None:
+    recs = [build_record({}, nodeid=f"s::test_flow[{f}]", outcome="pass", provider=f.split(".")[0], check="flow")
+            for f in ("modelslab.job", "faseeh.preview_clone")]
+    ctx = build_context(recs)
+    assert ctx["families"] == ["flow"]
+    assert [(r["provider"], r["endpoint"]) for r in ctx["matrix"]] == [("faseeh", "flow faseeh.preview_clone"),
+                                                                      ("modelslab", "flow modelslab.job")]
