@@ -77,6 +77,13 @@ class Fault:
 
     key: ClassVar[str] = "fault"
     phase: ClassVar[Phase]
+    # the fault-honesty matrix (tests/test_fault_matrix.py): on every endpoint it applies to ("any",
+    # "audio": the endpoints whose output audio the suite checks, "formats": those whose output formats
+    # (codec and rate) the suite checks variant by variant, "job": queued jobs), the fault must
+    # fail at least one of the checks in ``trips``; a fault no check can judge says why in ``untripped``
+    trips: ClassVar[tuple[str, ...]] = ()
+    applies_to: ClassVar[str] = "any"
+    untripped: ClassVar[str] = ""
     endpoint: str | None = field(default=None, kw_only=True)
     times: int | None = field(default=1, kw_only=True)
     hits: int = field(default=0, kw_only=True)
@@ -186,6 +193,7 @@ class RateLimit(AnswerFault):
     """
 
     key: ClassVar[str] = "rate_limit"
+    trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance",)
     retry_after: float = 1.0
     code: str | None = None
 
@@ -216,6 +224,7 @@ class ServerError(AnswerFault):
     """A 5xx with the provider's documented body (``status`` 500 or 503)."""
 
     key: ClassVar[str] = "server_error"
+    trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance",)
     status: int = 500
 
     def answer(self, sim: Simulator, provider: Provider, ctx: Context | None) -> SimResponse:
@@ -229,6 +238,7 @@ class HtmlErrorPage(AnswerFault):
     """A gateway's HTML error page instead of the provider's JSON (``status`` 502 by default)."""
 
     key: ClassVar[str] = "html_error_page"
+    trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance", "ignored_auth")
     status: int = 502
 
     def answer(self, sim: Simulator, provider: Provider, ctx: Context | None) -> SimResponse:
@@ -248,6 +258,7 @@ class Timeout(AnswerFault):
     connection for ``seconds`` (or until the client gives up) and closes it without answering."""
 
     key: ClassVar[str] = "timeout"
+    trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance",)
     seconds: float = 0.0
     served_seconds: float = 60.0
 
@@ -263,6 +274,8 @@ class Latency(ModifyFault):
     """The answer comes ``seconds`` late."""
 
     key: ClassVar[str] = "latency"
+    untripped: ClassVar[str] = ("latency is measured on every call (time to first byte, total) and shown, not "
+                                "judged: no provider documents a bound")
     seconds: float = 0.5
 
     def modify(self, response: SimResponse) -> SimResponse:
@@ -275,6 +288,7 @@ class TruncatedBody(ModifyFault):
     """The full ``Content-Length`` is announced but only ``fraction`` of the body is sent."""
 
     key: ClassVar[str] = "truncated_body"
+    trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance", "ignored_auth")
     fraction: float = 0.5
 
     def modify(self, response: SimResponse) -> SimResponse:
@@ -287,6 +301,7 @@ class MalformedJson(ModifyFault):
     """A JSON answer is cut mid-document (status and content type unchanged). Only JSON answers are changed."""
 
     key: ClassVar[str] = "malformed_json"
+    trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance", "ignored_auth")
 
     def accepts(self, response: SimResponse) -> bool:
         return response.is_json
@@ -305,6 +320,7 @@ class WrongContentType(ModifyFault):
     """The answer is labelled with ``content_type`` (not one the provider documents)."""
 
     key: ClassVar[str] = "wrong_content_type"
+    trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance", "ignored_auth")
     content_type: str = "text/plain; charset=utf-8"
 
     def modify(self, response: SimResponse) -> SimResponse:
@@ -318,6 +334,7 @@ class WrongErrorShape(ModifyFault):
     provider's documented error shape. Only error answers are changed."""
 
     key: ClassVar[str] = "wrong_error_shape"
+    trips: ClassVar[tuple[str, ...]] = ("negative_data_rejection", "ignored_auth")
 
     def accepts(self, response: SimResponse) -> bool:
         return response.error
@@ -359,6 +376,8 @@ class WrongSampleRate(AudioFault):
     their duration and pitch are off; Opus, always 48 kHz, carries only that rate's bandwidth."""
 
     key: ClassVar[str] = "wrong_sample_rate"
+    trips: ClassVar[tuple[str, ...]] = ("output_format_conformance", "duration_conformance")
+    applies_to: ClassVar[str] = "formats"  # where the asked rate is a documented output format's
     sample_rate: int | None = None
 
     def audio(self, ctx: Context, ref: Reference, rate: int, render: Render) -> tuple[np.ndarray, int]:
@@ -376,6 +395,8 @@ class SilentAudio(AudioFault):
     """The audio has the right format and length but is digital silence."""
 
     key: ClassVar[str] = "silent_audio"
+    trips: ClassVar[tuple[str, ...]] = ("audio_not_silent", "predicted_mos_floor", "speaker_verification")
+    applies_to: ClassVar[str] = "audio"
 
     def audio(self, ctx: Context, ref: Reference, rate: int, render: Render) -> tuple[np.ndarray, int]:
         import numpy as np
@@ -389,6 +410,8 @@ class WrongSpeaker(AudioFault):
     the fixture speaker least like the voice asked, see :meth:`Simulator.wrong_speaker_reference`)."""
 
     key: ClassVar[str] = "wrong_speaker"
+    trips: ClassVar[tuple[str, ...]] = ("speaker_verification",)
+    applies_to: ClassVar[str] = "audio"
     speaker: str | None = None
 
     def audio(self, ctx: Context, ref: Reference, rate: int, render: Render) -> tuple[np.ndarray, int]:
@@ -403,6 +426,8 @@ class FailJob(JobFault):
     """A queued job ends ``failed`` (fetch answers the failure; the webhook gets the failed payload)."""
 
     key: ClassVar[str] = "job_failed"
+    trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance",)
+    applies_to: ClassVar[str] = "job"
     message: str = "Failed to generate audio"
 
     def job(self, job: QueuedJob) -> None:
@@ -414,6 +439,8 @@ class StickJob(JobFault):
     """A queued job stays ``processing`` for ever."""
 
     key: ClassVar[str] = "job_stuck"
+    trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance",)
+    applies_to: ClassVar[str] = "job"
 
     def job(self, job: QueuedJob) -> None:
         job.stuck = True
