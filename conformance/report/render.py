@@ -139,6 +139,8 @@ def build_context(records: Sequence[Record], runs: Sequence[Mapping[str, Any]] =
         "omitted": sum(1 for it in panels if not it["media"]),
         "drift": (views := [drift_view(d) for d in drift]),
         "drift_breaking": sum(len(v["breaking"]) for v in views),
+        "providers": sorted({r.provider for r in records if r.provider}),
+        "checks": sorted({r.check for r in records if r.check}),
         "sdk": (sdk_views := [sdk_view(x) for x in sdk]),
         "sdk_fails": sum(v["fails"] for v in sdk_views),
     }
@@ -271,9 +273,39 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+# The report's one script: filters the entries of "Every check" by outcome, provider and check. The
+# page's Content-Security-Policy allows exactly this script, by its hash (no other script can run).
+FILTER_JS = """(function () {
+  var form = document.getElementById('filter');
+  if (!form) { return; }
+  function apply() {
+    var o = form.outcome.value, p = form.provider.value, c = form.check.value, n = 0;
+    document.querySelectorAll('#checks details.entry').forEach(function (d) {
+      var show = (!o || d.dataset.outcome === o) && (!p || d.dataset.provider === p) && (!c || d.dataset.check === c);
+      d.hidden = !show;
+      if (show) { n += 1; }
+    });
+    document.getElementById('shown').textContent = String(n);
+  }
+  form.addEventListener('change', apply);
+  apply();
+})();"""
+
+
+def script_hash(script: str = FILTER_JS) -> str:
+    """The CSP source that allows ``script`` inline: ``'sha256-<base64 of its SHA-256>'``."""
+    import base64
+    import hashlib
+
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode() + "'"
+
+
 def render_html(records: Sequence[Record], runs: Sequence[Mapping[str, Any]] = (), **kw: Any) -> str:
     """The report as one HTML string (see :func:`build_context` for ``media_base`` and ``title``)."""
-    return _environment().get_template("report.html.j2").render(**build_context(records, runs, **kw))
+    from markupsafe import Markup
+
+    return _environment().get_template("report.html.j2").render(
+        **build_context(records, runs, **kw), filter_js=Markup(FILTER_JS), script_src=Markup(script_hash()))
 
 
 def write_report(sources: Iterable[str | os.PathLike[str]], dest: str | os.PathLike[str]) -> Path:

@@ -153,7 +153,8 @@ def test_report_in_headless_chromium(sample: pytest.Pytester, page: Page, tmp_pa
     assert opened["nodeid"].endswith("::test_rejects") and opened["visible"] and abs(opened["top"]) < 5
     assert opened["rule"].startswith("output_format is one of")
     assert opened["response"].startswith("<script>window.__pwned = 1</script>")  # shown as text…
-    assert page.eval("window.__pwned === undefined && document.scripts.length === 0")  # …never run
+    assert page.eval("window.__pwned === undefined && document.scripts.length === 1")  # …never run (the
+    # one script is the report's filter, allowed by its hash alone)
     assert "***" in opened["request"] and "sk_live" not in opened["request"]
 
     # the audio players have playable sources: input, target voice and output side by side
@@ -164,6 +165,17 @@ def test_report_in_headless_chromium(sample: pytest.Pytester, page: Page, tmp_pa
         assert a["ready"] >= 1 and a["duration"] == pytest.approx(1.0, abs=0.1), a
     images = page.eval("[...document.querySelectorAll('.clip img')].map(i => [i.complete, i.naturalWidth])")
     assert len(images) == 6 and all(ok and width > 0 for ok, width in images)
+
+    # the filter of "Every check" works under the page's Content-Security-Policy
+    shown = ("(() => { const f = document.getElementById('filter'); f.outcome.value = %r; f.provider.value = %r;"
+             " f.dispatchEvent(new Event('change')); return [document.getElementById('shown').textContent,"
+             " [...document.querySelectorAll('#checks details.entry')].filter(d => !d.hidden)"
+             ".map(d => d.dataset.outcome)]; })()")
+    assert page.eval(shown % ("", "")) == ["5", ["fail", "pass", "pass", "pass", "skip"]] or \
+        sorted(page.eval(shown % ("", ""))[1]) == ["fail", "pass", "pass", "pass", "skip"]
+    assert page.eval(shown % ("fail", "")) == ["1", ["fail"]]
+    count, outcomes = page.eval(shown % ("pass", "novita"))
+    assert count == str(len(outcomes)) and outcomes and set(outcomes) == {"pass"}
 
     shot = page.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
     (tmp_path / "report.png").write_bytes(base64.b64decode(shot["data"]))

@@ -23,10 +23,14 @@ def _records() -> list[Record]:
 
 
 def test_every_provider_string_is_escaped_and_no_script_can_run() -> None:
+    from conformance.report.render import FILTER_JS, script_hash
+
     html = render_html(_records())
-    assert "<script" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    # the one script is the kit's filter; every provider string stays text
+    assert html.count("<script") == 1 and f"<script>{FILTER_JS}</script>" in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     assert "&lt;b&gt;rule&lt;/b&gt;" in html and "docs &amp; more" in html
-    assert "script-src 'none'" in html and not re.search(r"""(src|href)=["']https?:""", html)
+    assert f"script-src {script_hash()};" in html and not re.search(r"""(src|href)=["']https?:""", html)
 
 
 def test_matrix_counts_and_failure_links() -> None:
@@ -116,3 +120,17 @@ def test_flows_are_rows_of_the_matrix() -> None:
     assert ctx["families"] == ["flow"]
     assert [(r["provider"], r["endpoint"]) for r in ctx["matrix"]] == [("faseeh", "flow faseeh.preview_clone"),
                                                                       ("modelslab", "flow modelslab.job")]
+
+
+def test_the_one_script_is_the_filter_and_the_policy_allows_it_alone() -> None:
+    import base64
+    import hashlib
+    import re
+
+    html = render_html([build_record({}, nodeid="t::a", outcome="pass", provider="novita", check="ignored_auth")])
+    scripts = re.findall(r"<script>(.*?)</script>", html, re.S)
+    assert len(scripts) == 1
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+    policy = re.search(r'Content-Security-Policy" content="([^"]+)"', html).group(1)
+    assert f"script-src 'sha256-{digest}';" in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert '<option value="novita">novita</option>' in html and '<option value="ignored_auth">' in html
