@@ -55,8 +55,15 @@ __all__ = [
 ]
 
 
-def _no_sleep(seconds: float) -> None:
-    """Simulated time: retries and polls against a simulator or cassette do not wait for real."""
+OFFLINE_MAX_SLEEP = 0.05  # seconds: the longest an offline client waits between two tries
+
+
+def _short_sleep(seconds: float) -> None:
+    """Waits against a simulator or cassette are cut short (a retry hint of 30 s waits 50 ms), but
+    real: a simulated queued job finishes on its own clock, which polls must leave time to run."""
+    import time
+
+    time.sleep(min(max(seconds, 0.0), OFFLINE_MAX_SLEEP))
 
 
 def client_classes(provider_id: str) -> tuple[type, type]:
@@ -76,13 +83,13 @@ def client_classes(provider_id: str) -> tuple[type, type]:
 
 
 def make_client(provider_id: str, *, offline: bool = False, asynchronous: bool = False, **kwargs: Any) -> Any:
-    """A reference client of ``provider_id``. ``offline``: the target answers at once (simulator,
-    cassettes), so retries and polls do not wait. Other keywords go to the client."""
+    """A reference client of ``provider_id``. ``offline``: the target is a simulator or cassettes, so
+    retries and polls wait at most ``OFFLINE_MAX_SLEEP`` each. Other keywords go to the client."""
     sync, async_cls = client_classes(provider_id)
     cls = async_cls if asynchronous else sync
     if offline:
         if not asynchronous:
-            kwargs.setdefault("sleep", _no_sleep)
+            kwargs.setdefault("sleep", _short_sleep)
         for name, value in cls.offline_options.items():
             kwargs.setdefault(name, value)
     return cls(**kwargs)
