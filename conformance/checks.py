@@ -117,15 +117,16 @@ def run(name: str, case: Case) -> CheckResult:
     return result
 
 
-def _nothing_to_judge(name: str, audio: Any, role: str = "output") -> CheckResult | None:
-    """A failure saying why ``audio`` holds no speech to measure (silence, NaN, DC, a click), or ``None``."""
-    from conformance.audio import unusable
+def _judgeable(name: str, audio: Any, role: str = "output") -> tuple[Any, CheckResult | None]:
+    """``(decoded audio, None)`` to measure (decoded once), or ``(None, failure)`` saying why ``audio``
+    holds no speech to judge (silence, NaN, DC, a click, unreadable bytes)."""
+    from conformance.audio import judgeable
 
-    why = unusable(audio)
+    decoded, why = judgeable(audio)
     if why is None:
-        return None
-    return _fail(name, f"no speech to judge in the {role}: {why}", measured={role: why},
-                 expected={role: "speech"})
+        return decoded, None
+    return None, _fail(name, f"no speech to judge in the {role}: {why}", measured={role: why},
+                       expected={role: "speech"})
 
 
 def _ok(check: str, message: str, **kw: Any) -> CheckResult:
@@ -370,10 +371,11 @@ def audio_not_silent(case: Case) -> CheckResult:
     from conformance.audio import analyze
 
     case.need("audio_not_silent", "audio")
-    if (empty := _nothing_to_judge("audio_not_silent", case.audio)) is not None:
+    audio, empty = _judgeable("audio_not_silent", case.audio)
+    if empty is not None:
         return empty
     max_silence_ratio = case.thresholds.max_silence_ratio
-    r = analyze(case.audio)
+    r = analyze(audio)
     measured = {"silence_ratio": round(r.silence_ratio, 3), "peak_dbfs": round(r.peak_dbfs, 1)}
     expected = {"silence_ratio": f"<= {max_silence_ratio}"}
     if r.silence_ratio > max_silence_ratio:
@@ -388,9 +390,10 @@ def speaker_verification(case: Case) -> CheckResult:
     from conformance.audio import verify_speaker
 
     case.need("speaker_verification", "audio", "reference")
-    if (empty := _nothing_to_judge("speaker_verification", case.audio)) is not None:
+    audio, empty = _judgeable("speaker_verification", case.audio)
+    if empty is not None:
         return empty
-    v = verify_speaker(case.audio, case.reference, threshold=case.thresholds.speaker_score)
+    v = verify_speaker(audio, case.reference, threshold=case.thresholds.speaker_score)
     measured = {"speaker_similarity": round(v.cosine, 3), "score": round(v.score, 2), "backend": v.backend}
     expected = {"score": f">= {v.threshold}"}
     if not v.same_speaker:
@@ -405,10 +408,11 @@ def predicted_mos_floor(case: Case) -> CheckResult:
     from conformance.audio import predicted_mos
 
     case.need("predicted_mos_floor", "audio")
-    if (empty := _nothing_to_judge("predicted_mos_floor", case.audio)) is not None:
+    audio, empty = _judgeable("predicted_mos_floor", case.audio)
+    if empty is not None:
         return empty
     floor = case.thresholds.mos_floor
-    m = predicted_mos(case.audio)
+    m = predicted_mos(audio)
     measured = {"predicted_mos": round(m.ovrl, 2), "sig": round(m.sig, 2), "bak": round(m.bak, 2)}
     expected = {"predicted_mos": f">= {floor}"}
     if m.ovrl < floor:
@@ -423,10 +427,11 @@ def intelligibility(case: Case) -> CheckResult:
     from conformance.audio import intelligibility as measure
 
     case.need("intelligibility", "audio", "text")
-    if (empty := _nothing_to_judge("intelligibility", case.audio)) is not None:
+    audio, empty = _judgeable("intelligibility", case.audio)
+    if empty is not None:
         return empty
     wer_ceiling = case.thresholds.wer_ceiling
-    r = measure(case.audio, case.text or "")
+    r = measure(audio, case.text or "")
     measured = {"wer": round(r.wer, 3), "transcript": r.transcript}
     expected = {"wer": f"<= {wer_ceiling}", "text": r.reference}
     if r.wer > wer_ceiling:
@@ -440,10 +445,11 @@ def timing_preservation(case: Case) -> CheckResult:
     from conformance.audio import timing_preservation as measure
 
     case.need("timing_preservation", "audio", "source_audio")
-    if (empty := _nothing_to_judge("timing_preservation", case.audio)) is not None:
+    audio, empty = _judgeable("timing_preservation", case.audio)
+    if empty is not None:
         return empty
     slope_tolerance, ratio_tolerance = case.thresholds.dtw_slope_tolerance, case.thresholds.duration_tolerance
-    t = measure(case.source_audio, case.audio)
+    t = measure(case.source_audio, audio)
     measured = {"duration_ratio": round(t.duration_ratio, 3), "dtw_slope": round(t.dtw_slope, 3),
                 "f0_correlation": None if t.f0_correlation is None else round(t.f0_correlation, 3)}
     expected = {"duration_ratio": f"1 ± {ratio_tolerance}", "dtw_slope": f"1 ± {slope_tolerance}"}

@@ -23,7 +23,7 @@ from conformance.audio.probe import AudioDecodeError, AudioInfo, CodecUnavailabl
 _LAZY = {
     "decode": "decoding", "Decoded": "decoding", "encode": "decoding", "RawFormat": "decoding",
     "wav_bytes": "encoding",
-    "analyze": "analysis", "AudioReport": "analysis", "unusable": "analysis",
+    "analyze": "analysis", "AudioReport": "analysis", "unusable": "analysis", "judgeable": "analysis",
     "speaker_embedding": "speaker", "speaker_similarity": "speaker", "verify_speaker": "speaker",
     "SpeakerVerdict": "speaker",
     "timing_preservation": "timing", "TimingReport": "timing",

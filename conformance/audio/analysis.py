@@ -147,6 +147,18 @@ SILENCE_PEAK_DBFS = -80.0  # below this everywhere: nothing a listener or a mode
 MIN_SOUND_SECONDS = 0.1  # less sound than this (a click, a pop) is not speech to judge
 
 
+def judgeable(src: Source | Decoded | Any, *, max_duration: float | None = None,
+              **raw: Any) -> tuple[Decoded | None, str | None]:
+    """``(decoded, None)`` when ``src`` holds sound to judge, else ``(None, why)`` (see :func:`unusable`):
+    the checks decode once and measure the decoded audio."""
+    try:
+        d = load_audio(src, max_duration=max_duration, **raw)
+    except AudioDecodeError as exc:  # unreadable, non-finite samples, too long: the reason is the answer
+        return None, f"unreadable audio: {exc}"
+    why = unusable(d)
+    return (None, why) if why is not None else (d, None)
+
+
 def unusable(src: Source | Decoded | Any, *, max_duration: float | None = None, **raw: Any) -> str | None:
     """Why ``src`` holds nothing to judge as speech, or ``None`` when it holds sound: samples that are
     not finite numbers, no samples, silence, a constant (DC) level, or a lone click (under

@@ -251,8 +251,24 @@ def build_record(fields_: Mapping[str, Any], *, secrets: Iterable[str] = (), sid
     for key in ("rule", "source"):
         if data.get(key) is not None and not isinstance(data[key], str):
             data[key] = str(data[key])
-    data["extra"] = extra
+    # every text the record carries (values, rules, each check's message) is masked like the excerpts:
+    # a provider may echo a key into anything a check measured
+    for key in ("measured", "expected", "rule", "source"):
+        if data.get(key) is not None:
+            data[key] = _mask_texts(data[key], secrets)
+    data["extra"] = _mask_texts(extra, secrets)
     return Record(**data)
+
+
+def _mask_texts(value: Any, secrets: list[str]) -> Any:
+    """``value`` with :func:`mask_excerpt` applied to every string inside it (dicts, lists)."""
+    if isinstance(value, str):
+        return mask_excerpt(value, secrets) if secrets and any(s in value for s in secrets) else value
+    if isinstance(value, dict):
+        return {k: _mask_texts(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_texts(v, secrets) for v in value]
+    return value
 
 
 def _jsonable(value: Any) -> Any:

@@ -130,3 +130,15 @@ def test_silence_draws_dark_and_speech_draws_light():
     silence = spectrogram(np.zeros(16000 * 2, dtype=np.float32), 16000)
     speech = spectrogram(corpus.make_clip("en_slt", 2.0, 16000), 16000)
     assert mean_brightness(silence) < 0.1 and mean_brightness(speech) > 1.5
+
+
+def test_every_text_a_record_carries_is_masked():
+    from conformance.report.records import build_record
+
+    key = "sk_live_echoed_back_123"
+    rec = build_record({"measured": {"content_type": f"text/{key}", "body": [f"x {key}"]},
+                        "expected": {"detail": key}, "rule": f"rule {key}",
+                        "extra": {"checks": [{"check": "c", "message": f"echoed {key}", "measured": {"v": key}}]},
+                        "cause": f"AssertionError: {key}"}, secrets=[key], nodeid="t::x", outcome="fail")
+    assert key not in json.dumps(rec.to_dict())
+    assert rec.measured["content_type"] == "text/***" and rec.extra["checks"][0]["message"] == "echoed ***"

@@ -30,9 +30,9 @@ CATALOGUE: dict[str, str] = {
 # Not documented: what the simulator reports in the concurrency headers and character-cost.
 MAX_CONCURRENT_REQUESTS = 10
 CHARACTERS_PER_MINUTE = 1000
-REGIONS = {"api.eu.residency.elevenlabs.io": "europe-west4", "api.in.residency.elevenlabs.io": "asia-south1"}
+REGIONS = {"api.eu.residency.elevenlabs.io": "europe-west4", "api.in.residency.elevenlabs.io": "asia-south1",
+           "api.sg.residency.elevenlabs.io": "asia-southeast1"}
 STREAM_CHUNK = 4096
-REGIONS["api.sg.residency.elevenlabs.io"] = "asia-southeast1"
 # the constraints the OpenAPI schema itself declares (validated with the body, before auth)
 SCHEMA_RULES = {("seed", "range"), ("optimize_streaming_latency", "range"), ("file_format", "one_of")}
 

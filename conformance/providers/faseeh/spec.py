@@ -170,7 +170,9 @@ VOICE_CLONE = Endpoint(
               constraints=(AudioFormat(ANY_AUDIO, SEED.at("voice_file: an audio file").as_assumed("any audio container"),
                                        raw=RawPcm(PREVIEW_SAMPLE_RATE, SEED.at(
                                            "voice_file: the generated preview audio file from the preview API "
-                                           "(whose output is raw PCM16, 24 kHz, mono)"))),)),
+                                           "(whose output is raw PCM16, 24 kHz, mono)").as_assumed(
+                                           "the docs do not say whether the raw bytes or a wrapped file: both "
+                                           "are taken"))),)),
         Param("reference_audio_file", "file", "audio", SEED.at("form reference_audio_file: the original audio"),
               required=True,
               constraints=_is_audio(SEED.at("reference_audio_file: an audio file").as_assumed("any audio container"))),

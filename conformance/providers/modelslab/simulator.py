@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from conformance.providers.modelslab.spec import PROCESSING_MESSAGE, PROCESSING_TIP, UNREACHABLE_URL
 from conformance.simulators.core import Context, ProviderSimulator, SimError, SimResponse
 from conformance.spec.model import AudioInput, Precedence
 
@@ -25,9 +26,6 @@ UNKNOWN_URL_SECONDS = 4.0  # length assumed for source audio behind a URL the si
 # the simulator's clock runs CLOCK_SCALE times faster
 ETA_PER_AUDIO_SECOND = 1.0
 CLOCK_SCALE = 0.02
-# the processing body's wording (docs-v2 @ef9d723 voice-cloning/text-to-audio.mdx, Processing tab)
-PROCESSING_TIP = "Your audio is processing in background, you can get this audio using fetch API"
-PROCESSING_MESSAGE = "Try to fetch request after seconds estimated"
 
 
 @dataclass
@@ -56,7 +54,7 @@ class ModelsLabSimulator(ProviderSimulator):
     unknown_urls: ClassVar[Literal["speaker", "error"]] = "error"  # the provider fetches them, and says so
 
     def unreachable_message(self, param: str, url: str) -> str:
-        return "Unable to fetch audio from provided URL"  # error-codes.mdx's image wording, for audio
+        return UNREACHABLE_URL
 
     def __init__(self, sim: Any):
         super().__init__(sim)

@@ -45,6 +45,10 @@ DOCS_T2A = Source("ModelsLab/docs-v2 @ef9d723 (2025-05-29) voice-cloning/text-to
 DOCS_ENTERPRISE_V2V = Source("ModelsLab/docs-v2 @ef9d723 (2025-05-29) enterprise-api/voice-cloning/voice-to-voice.mdx",
                              "Response (success: links, no id or output)")
 DOCS_URL_ERROR = Source("ModelsLab/docs-v2 error-codes.mdx", "Common Error Scenarios > Image URL Issues")
+# the processing body's wording (the Processing tab of DOCS_T2A)
+PROCESSING_TIP = "Your audio is processing in background, you can get this audio using fetch API"
+PROCESSING_MESSAGE = "Try to fetch request after seconds estimated"
+UNREACHABLE_URL = "Unable to fetch audio from provided URL"  # DOCS_URL_ERROR's image wording, for audio
 SDK_PY = Source("modelslab-py 0.2.3 (PyPI), schemas/audio.py", "temp: Optional[float] (sent as 1.0 / 0.0)")
 
 LANGUAGES = ("english", "arabic", "chinese", "spanish", "german", "czech", "dutch", "french", "hindi",
@@ -295,7 +299,7 @@ PROVIDER = Provider(
         Variant("success body", '{"generationTime", "links", "meta", "proxy_links": [], "status"} (no id, no output)',
                 DOCS_ENTERPRISE_V2V),
         Variant("temp type", "boolean in the docs; the official SDK sends a float (1.0 / 0.0)", SDK_PY),
-        Variant("unreachable audio URL", '{"status": "error", "message": "Unable to fetch audio from provided URL"}',
+        Variant("unreachable audio URL", f'{{"status": "error", "message": "{UNREACHABLE_URL}"}}',
                 DOCS_URL_ERROR.as_assumed("documented for images: the audio wording is by analogy")),
     ),
     facts=(
@@ -303,8 +307,7 @@ PROVIDER = Provider(
         Fact("retry_after on 429 (s)", 30, DOCS.at("rate-limits.mdx")),
         Fact("output retention", "24 h without S3 details", SEED_V2V.at("warning")),
         Fact("official SDK", "modelslab-py (requests; base https://modelslab.com/api/)", FACTS),
-        Fact("processing body", "tip \"Your audio is processing in background, you can get this audio using fetch "
-             "API\", eta in seconds, message \"Try to fetch request after seconds estimated\", output []",
+        Fact("processing body", f"tip {PROCESSING_TIP!r}, eta in seconds, message {PROCESSING_MESSAGE!r}, output []",
              DOCS_T2A.at("Processing")),
         Fact("job time (eta)", "1 s per second of audio made, at least 1 s; the simulator's clock runs 50 times "
              "faster", DOCS_V2V.as_assumed("the docs show eta 35 and 100 for 30 s of audio, no rule")),
