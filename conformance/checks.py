@@ -138,8 +138,10 @@ def _fail(check: str, message: str, **kw: Any) -> CheckResult:
 
 
 def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
+    from conformance import safejson
+
+    try:  # JSON nested too deeply is no JSON (never a RecursionError)
+        return safejson.loads(body)
     except ValueError:
         return None
 

@@ -30,8 +30,16 @@ class _Group(click.Group):
     (exit 2), not a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from conformance.secrets import masked_output
+
         try:
-            return super().invoke(ctx)
+            with masked_output():  # whatever a command prints: every known secret masked, in every form
+                return super().invoke(ctx)
+        except click.ClickException as exc:  # shown by click after this returns: masked here
+            from conformance.secrets import mask
+
+            exc.message = mask(exc.message)
+            raise
         except ModuleNotFoundError as exc:
             from conformance.extras import explain
 
@@ -75,6 +83,9 @@ def _config(ctx: click.Context) -> Any:
             obj["config"] = load_config(obj.get("config_path"))
         except ConfigError as exc:
             raise InputError(f"configuration: {exc}") from None
+        from conformance.secrets import register
+
+        register(*obj["config"].secret_values())  # masked in everything the command writes or prints
     return obj["config"]
 
 
@@ -280,8 +291,8 @@ def report_merge(shards: tuple[str, ...], output: str) -> None:
     jsonl = html.with_suffix(".jsonl")
     try:
         n = merge_files(shards, jsonl)
-    except (ValueError, OSError) as exc:
-        raise click.ClickException(str(exc)) from None
+    except (ValueError, OSError) as exc:  # a shard that is not a results file: bad input, one line naming it
+        raise InputError(str(exc)) from None
     write_report([jsonl], html)
     click.echo(f"merged {n} lines from {len(shards)} file(s): {html} (results: {jsonl})")
 
@@ -315,19 +326,30 @@ def record_command(out: str, mode: str, request_bodies: str, keyword: str | None
 
     if examples:
         from conformance.cassettes.examples import INDEX, build
+        from conformance.cassettes.store import CassetteError
 
         target = Path("cassettes/examples" if out == "cassettes/suite" else out)
         try:
             written = build(target)
+        except CassetteError as exc:  # a cassette already in --out that cannot be read (pruning reads them)
+            raise InputError(str(exc)) from None
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"{len(written)} example cassettes and {INDEX} written to {target}")
         return
 
     from conformance.cassettes.record import record_suite
+    from conformance.cassettes.store import CassetteError
 
-    code = record_suite(Path(out), mode=mode, request_bodies=request_bodies,
-                        pytest_args=["-k", keyword] if keyword else [])
+    try:
+        if mode in ("once", "new_episodes") and Path(out).is_dir():  # these modes read the cassettes there
+            from conformance.cassettes.store import check_folder
+
+            check_folder(Path(out))
+        code = record_suite(Path(out), mode=mode, request_bodies=request_bodies,
+                            pytest_args=["-k", keyword] if keyword else [])
+    except CassetteError as exc:  # a cassette in --out that cannot be read (pruning reads them all)
+        raise InputError(str(exc)) from None
     if code:
         raise click.ClickException(f"recording finished with pytest exit code {code}")
     click.echo(f"cassettes written to {out}")
@@ -349,12 +371,13 @@ def drift_command(old: str, new: str | None, spec_mode: bool, fmt: str) -> None:
       voice-conformance drift --spec cassettes/live --format json
     """
     from conformance.cassettes.drift import NothingToCompare, drift_folders, drift_spec
+    from conformance.cassettes.store import CassetteError
 
     if spec_mode == (new is not None):
         raise click.UsageError("give OLD NEW, or --spec CASSETTES")
     try:
         report = drift_spec(old) if spec_mode else drift_folders(old, new)  # type: ignore[arg-type]
-    except NothingToCompare as exc:  # bad input, not "no change": a nightly job must not go green on it
+    except (NothingToCompare, CassetteError) as exc:  # bad input, not "no change" nor "breaking" (exit 1)
         click.echo(f"Error: {exc}", err=True)
         raise SystemExit(2) from None
     click.echo(report.to_json() if fmt == "json" else report.to_text())
@@ -509,9 +532,11 @@ def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ..
     click.echo("voice-conformance run: " + " · ".join(parts))
 
 
+    from conformance.cassettes.plugin import refused
     from conformance.console import Progress
 
     progress = Progress(_echo, live=not verbose, tty=sys.stdout.isatty(), mask=_masker(cfg))
+    refused.clear()  # a cassette the run refuses (one line by pytest, exit code 2)
     code = _pytest_writing_only_the_report(args, progress)
     click.echo("")
     if progress.groups:
@@ -539,7 +564,9 @@ def run_command(ctx: click.Context, target: str | None, providers: tuple[str, ..
         click.echo("no checks selected: see --providers, -k and --shard", err=True)
         code = 1
     elif code == 4:
-        click.echo("pytest refused its arguments (the message above): see `voice-conformance run --help`", err=True)
+        if not refused:  # a cassette refused before the run: pytest's one line names it, nothing to add
+            click.echo("pytest refused its arguments (the message above): see `voice-conformance run --help`",
+                       err=True)
         code = 2
     elif code in (2, 3):  # interrupted (e.g. a collection error) or pytest's own error: the run did not finish
         click.echo("the run did not finish (see the message above)", err=True)

@@ -545,7 +545,7 @@ def write_report(result: Comparison, dest: str | Path, *, secrets: Sequence[str]
 
     from conformance.report.records import RecordWriter
     from conformance.report.render import render_html
-    from conformance.secrets import env_secrets
+    from conformance.secrets import env_secrets, mask
 
     secrets = [*env_secrets(), *secrets]
 
@@ -564,6 +564,6 @@ def write_report(result: Comparison, dest: str | Path, *, secrets: Sequence[str]
     page = page.replace("<main>\n", "<main>\n" + section + "\n", 1) if "<main>\n" in page else \
         page.replace("</body>", section + "</body>", 1)
     tmp = dest.with_name(dest.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
+    tmp.write_text(mask(page, secrets), encoding="utf-8")
     tmp.replace(dest)
     return dest

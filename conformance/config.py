@@ -89,22 +89,34 @@ class Config:
 def _table(path: Path) -> dict[str, Any] | None:
     """The kit's table of ``path`` (``None`` when a pyproject.toml has none)."""
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); TOML files are UTF-8") \
+            from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:  # arrays or inline tables nested thousands deep
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
     tool = data.get("tool") if isinstance(data.get("tool"), dict) else {}
-    table = tool.get(TABLE, tool.get(TABLE.replace("-", "_")))
+    key = TABLE if TABLE in tool else TABLE.replace("-", "_")
+    table = tool.get(key)
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: tool.{key}: expected a table ([tool.{TABLE}]), got {_show(table)}")
     if path.name == PYPROJECT:
-        return table if isinstance(table, dict) else None
+        return table
     if table is not None:  # voice-conformance.toml with a [tool.voice-conformance] table
         rest = {k: v for k, v in data.items() if k != "tool"}
         if rest:
             raise ConfigError(f"{path}: keys both at the top level ({', '.join(sorted(rest))}) and under "
                               f"[tool.{TABLE}]; use one place")
-        return table if isinstance(table, dict) else {}
+        return table
     return data
 
 

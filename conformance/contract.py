@@ -11,10 +11,10 @@ functions, so a client and the suite never disagree about what the provider prom
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance import safejson
 from conformance.spec.model import Endpoint, ResponseContract, content_type_ok, schema_errors
 
 ERROR_STATES = ("error", "failed")  # documented states of a 200 JSON body that is not data
@@ -44,7 +44,10 @@ def parse_json(body: bytes, content_type: str) -> tuple[Any, Broken | None]:
     if head.startswith((b"<!doctype", b"<html", b"<")):
         return None, Broken("HTML page instead of JSON", {"content_type": content_type})
     try:
-        data = json.loads(body)
+        data = safejson.loads(body)
+    except safejson.TooDeep as exc:  # any depth: never a RecursionError
+        return None, Broken(f"malformed JSON body: {exc}", {"content_type": content_type},
+                            {"max_depth": safejson.MAX_DEPTH})
     except ValueError:
         return None, Broken("malformed JSON body", {"content_type": content_type})
     if "json" not in content_type.lower():

@@ -115,6 +115,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # more values the cassettes scrub: read from the variables the file names, kept off command lines
     if cfg.secrets_env and hasattr(opt, "cassette_secret"):
         opt.cassette_secret = [*(opt.cassette_secret or []), *cfg.secret_values()]
+    from conformance.secrets import register
+
+    register(*cfg.secret_values(), *(getattr(opt, "cassette_secret", None) or []))  # masked in all output
     if cfg.hypothesis_profile:
         os.environ.setdefault("HYPOTHESIS_PROFILE", cfg.hypothesis_profile)
     config.stash[_CONFIG] = cfg
@@ -275,7 +278,35 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         message = explain(call.excinfo.value)
         if message is not None:
             report.longrepr = message
+    _mask_report(report)
     return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+    report = yield
+    _mask_report(report)
+    return report
+
+
+def _mask_report(report: Any) -> None:
+    """Every known secret, in every form, masked in what pytest shows of a test: its assertion text and
+    traceback (``-v``, ``-l`` locals included), skip reason and captured output. A provider or gateway
+    echoing a key into an error makes it part of the exception pytest prints."""
+    from conformance.secrets import known, mask
+
+    values = known()
+    if not values:
+        return
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
+        report.longrepr = (longrepr[0], longrepr[1], mask(str(longrepr[2]), values, env=False))
+    elif longrepr is not None:
+        text = str(longrepr)
+        masked = mask(text, values, env=False)
+        if masked != text:
+            report.longrepr = masked
+    report.sections = [(title, mask(content, values, env=False)) for title, content in report.sections]
 
 
 def _raised_by_the_kit(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:

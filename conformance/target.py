@@ -92,7 +92,9 @@ class Target:
 
     def describe(self) -> str:
         if self.kind == "url":
-            return f"url={self.base_url}"
+            from conformance.secrets import mask
+
+            return f"url={mask(self.base_url or '')}"
         hosts = [f"{p}={u}" for p, u in sorted(self.base_urls.items()) if self.kind == "live" and p in self.providers]
         return f"{self.kind} ({', '.join(hosts)})" if hosts else self.kind
 
@@ -118,9 +120,37 @@ def parse_target(value: str) -> Target:
     if value.startswith("url="):
         base = value[4:].rstrip("/")
         if not base.startswith(("http://", "https://")):
-            raise ValueError(f"--conformance-target url=BASE needs an http(s) URL, got {base!r}")
+            from conformance.secrets import mask
+
+            register_url_credentials(base)
+            raise ValueError(f"--conformance-target url=BASE needs an http(s) URL, got {mask(base)!r}")
+        register_url_credentials(base)
         return Target("url", base)
     raise ValueError(f"--conformance-target: unknown target {value!r}; use one of {', '.join(TARGET_KINDS)}")
+
+
+#: query parameters of a target URL whose values are credentials (a gateway's ``?token=``, ``?sig=``…)
+_CREDENTIAL_PARAM = re.compile(r"(?i)key|token|secret|auth|pass|sig|credential|session")
+
+
+def register_url_credentials(url: str) -> None:
+    """Mask the credentials a URL carries (its password, or a user name standing alone as a token, and
+    credential query parameters) in everything the kit writes or prints."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    from conformance.secrets import register, secret_fields
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return
+    userinfo = parts.netloc.rpartition("@")[0]
+    if userinfo:
+        user, _, password = userinfo.partition(":")
+        register(*(unquote(v) for v in ((password,) if password else (user,))), *((password,) if password else (user,)))
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if name in secret_fields() or _CREDENTIAL_PARAM.search(name):
+            register(value)
 
 
 def selected_providers(value: str | None) -> tuple[str, ...]:

@@ -15,3 +15,18 @@ register_hypothesis_profiles()
 for _module in ("numpy", "scipy.signal", "soundfile", "soxr", "librosa", "lameenc"):
     with contextlib.suppress(ImportError):
         importlib.import_module(_module)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fresh_secret_registry():
+    """Each test starts with the secrets registered before it: a key one test's client registered (and
+    the kit then masks for the rest of the process, as it should for a user) does not mask another's text."""
+    from conformance import secrets
+
+    saved = dict(secrets._runtime)
+    yield
+    secrets._runtime.clear()
+    secrets._runtime.update(saved)

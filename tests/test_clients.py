@@ -363,6 +363,12 @@ def test_malformed_json(mock: respx.MockRouter, sleeps: Sleeps) -> None:
         NovitaClient(api_key=KEY, sleep=sleeps).minimax_voice_cloning("https://files.example/v.mp3")
 
 
+def test_json_nested_too_deeply_is_malformed_not_a_recursion_error(mock: respx.MockRouter, sleeps: Sleeps) -> None:
+    mock.post(NOVITA).respond(200, content=b"[" * 100_000, headers={"content-type": "application/json"})
+    with pytest.raises(ProtocolError, match="malformed JSON body: JSON nested more than 100 levels deep"):
+        NovitaClient(api_key=KEY, sleep=sleeps).minimax_voice_cloning("https://files.example/v.mp3")
+
+
 def test_schema_break_is_a_protocol_error(mock: respx.MockRouter, sleeps: Sleeps) -> None:
     mock.post(NOVITA).respond(200, json={"voiceId": "camelCase"})
     with pytest.raises(ProtocolError, match="breaks the documented schema"):

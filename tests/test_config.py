@@ -125,6 +125,21 @@ def test_unreadable_files_are_errors_naming_them(tmp_path: Path) -> None:
         load_config(plain)
 
 
+def test_hostile_bytes_and_nesting_are_errors_naming_the_file(tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1" / "voice-conformance.toml"
+    latin1.parent.mkdir()
+    latin1.write_bytes(b"seed = 1\n# r\xe9glages\n")
+    with pytest.raises(ConfigError, match=r"latin1/voice-conformance.toml:2: not UTF-8 text \(byte 0xe9\)"):
+        load_config(start=latin1.parent)
+    deep = write(tmp_path / "deep", "voice-conformance.toml", "providers = " + "[" * 5000 + "\n")
+    with pytest.raises(ConfigError, match="not valid TOML: nested too deeply") as exc:
+        load_config(deep)
+    assert str(deep) in str(exc.value)
+    scalar = write(tmp_path / "s", "pyproject.toml", "[tool]\nvoice-conformance = \"simulator\"\n")
+    with pytest.raises(ConfigError, match=r"tool.voice-conformance: expected a table"):
+        load_config(start=scalar.parent)
+
+
 def test_thresholds_defaults_then_file_then_environment_then_flags() -> None:
     assert Thresholds.resolve(environ={}).mos_floor == Thresholds().mos_floor
     assert Thresholds.resolve({"mos_floor": 2.0}, environ={}).mos_floor == 2.0

@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from conformance.audio._cache import ByteBudget
+
 
 class AudioDecodeError(ValueError):
     """Audio could not be read: names what is wrong with it."""
@@ -169,14 +171,16 @@ def probe(src: Source, *, sample_rate: int | None = None, channels: int = 1,
     return _probe_header(src)
 
 
-_recent: dict[int, tuple[bytes, AudioInfo | AudioDecodeError]] = {}
-_RECENT_MAX = 128
+# Probed bytes kept (by identity: the entry holds the bytes, so their id stays theirs) within a byte
+# budget, not a count: a server probes uploads a client chose the size of. A body larger than the
+# budget is never kept; the oldest entries go first.
+PROBE_CACHE_BYTES = 32 * 2**20
+_recent: ByteBudget[tuple[bytes, AudioInfo | AudioDecodeError]] = ByteBudget(
+    PROBE_CACHE_BYTES, lambda entry: len(entry[0]))
 
 
 def _remember(data: bytes, outcome: AudioInfo | AudioDecodeError) -> None:
-    if len(_recent) >= _RECENT_MAX:
-        _recent.pop(next(iter(_recent)))  # oldest first: dicts keep insertion order
-    _recent[id(data)] = (data, outcome)
+    _recent.put(id(data), (data, outcome))
 
 
 def _probe_header(src: Source) -> AudioInfo:

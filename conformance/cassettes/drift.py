@@ -11,12 +11,15 @@ a duration that moved beyond the tolerance is reported as non-breaking.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from conformance import safejson
 
 #: headers whose presence says nothing about the API (transport, per-request values)
 VOLATILE_HEADERS = frozenset({"date", "server", "content-length", "connection", "keep-alive", "transfer-encoding",
@@ -126,13 +129,15 @@ def endpoint_of(method: str, uri: str) -> str:
 
 
 def observe(root: str | Path, *, probe_audio: bool = True) -> dict[tuple[str, int], Observed]:
-    """What a cassette folder shows per (endpoint, status)."""
-    from conformance.cassettes.store import body_bytes, cassette_files, load_yaml
+    """What a cassette folder shows per (endpoint, status); a cassette that cannot be used is a
+    :class:`~conformance.cassettes.store.CassetteError` naming it (sidecars only inside ``root``'s bodies folders)."""
+    from conformance.cassettes.store import body_bytes, cassette_files, collection_root, load_yaml
 
     seen: dict[tuple[str, int], Observed] = defaultdict(Observed)
+    top = collection_root(Path(root))
     for path in cassette_files(Path(root)):
-        data = load_yaml(path)
-        for it in data["interactions"]:
+        data = load_yaml(path, root=top)
+        for i, it in enumerate(data["interactions"]):
             rq, rs = it["request"], it["response"]
             status = rs["status"]["code"] if isinstance(rs["status"], dict) else int(rs["status"])
             ob = seen[(endpoint_of(rq["method"], rq["uri"]), status)]
@@ -142,12 +147,17 @@ def observe(root: str | Path, *, probe_audio: bool = True) -> dict[tuple[str, in
             if ctype:
                 ob.content_types.add(ctype)
             ob.headers |= {h for h in headers if h not in VOLATILE_HEADERS}
-            body = body_bytes(path, rs.get("body"))
+            body = body_bytes(path, rs.get("body"), top, where=f"interactions[{i}].response.body")
             if not body:
                 continue
+            if headers.get("content-encoding"):  # a cassette recorded compressed: compare what it says
+                from conformance.cassettes.scrub import UnscrubbableBody, decode_content
+
+                with contextlib.suppress(UnscrubbableBody):
+                    body = decode_content({"headers": rs.get("headers") or {}, "body": {"string": body}})["body"]["string"]
             if "json" in ctype or body[:1] in (b"{", b"["):
-                try:
-                    doc = json.loads(body)
+                try:  # a body nested too deeply is observed as not JSON
+                    doc = safejson.loads(body)
                 except ValueError:
                     doc = None
                 if doc is not None:

@@ -11,6 +11,7 @@ PYTEST_DONT_REWRITE: wiring only, no assertions to rewrite (it may be imported b
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -95,14 +96,42 @@ def cassettes_active(config: pytest.Config, target: Any) -> bool:
     return kind == "cassette" or (recording(config) and kind in ("live", "url"))
 
 
+#: the cassette the last configuration of this process refused (see :func:`check_cassettes`), for the
+#: ``voice-conformance`` command: its message is the one line it shows (exit code 2)
+refused: list[str] = []
+
+
+def check_cassettes(config: pytest.Config) -> None:
+    """A run that reads recorded cassettes (replay, or ``once``/``new_episodes`` recording) first checks
+    every cassette of its folder (format and sidecar references; bodies are verified when replayed):
+    one that cannot be used is a usage error naming it, before any test runs (not a crash in each test).
+    xdist workers leave it to the controller."""
+    if hasattr(config, "workerinput") or not cassettes_active(config, _target_kind(config)):
+        return
+    if config.getoption("--record-mode", "none") not in ("none", "once", "new_episodes"):
+        return  # every cassette is written afresh
+    root = cassette_root(config)
+    if not root.is_dir():
+        return  # each test says its cassette is missing
+    from conformance.cassettes.store import CassetteError, check_folder
+
+    try:
+        check_folder(root)
+    except CassetteError as exc:
+        refused.append(str(exc))
+        raise pytest.UsageError(str(exc)) from None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     _LIBRARIES.clear()  # a session in the same process (voice-conformance record) may have rewritten them
+    refused.clear()
     age = config.getoption("--cassette-max-age", None)
     if age:
         try:
             parse_age(age)
         except ValueError as exc:
             raise pytest.UsageError(str(exc)) from None
+    check_cassettes(config)
     if cassettes_active(config, _target_kind(config)):
         # recording and replay must draw the same requests: derandomized hypothesis
         os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
@@ -291,6 +320,7 @@ def conformance_cassette(request: pytest.FixtureRequest, conformance_vcr: Any) -
     (:func:`module_library`); a recording test that sends nothing leaves a cassette saying so.
     """
     from conformance.cassettes.recorder import use_cassette
+    from conformance.cassettes.store import CassetteError
 
     config = request.config
     path = cassette_path(cassette_root(config), request.node)
@@ -302,13 +332,20 @@ def conformance_cassette(request: pytest.FixtureRequest, conformance_vcr: Any) -
     stored = _stored_match(path)
     if mode in ("none", "once", "new_episodes") and stored in conformance_vcr:
         vcr_obj = conformance_vcr[stored]
-    with use_cassette(path, record_mode=mode, vcr_obj=vcr_obj) as cassette:
-        if mode == "none" or (mode in ("once", "new_episodes") and len(cassette.data)):
-            check_age(path, dict(getattr(cassette, "_metadata", {}) or {}), config)
-        if mode == "none" and stored == "fingerprint":
-            own = path.resolve()
-            extra = [(rq, rs) for p, rq, rs in module_library(path.parent, vcr_obj.persister) if p != own]
-            cassette.data.extend(extra)  # after its own, which answer first; each plays once per test
+    with contextlib.ExitStack() as stack:
+        problem = None
+        try:  # a cassette that cannot be used (a body that does not match its hash…) fails the test in one line
+            cassette = stack.enter_context(use_cassette(path, record_mode=mode, vcr_obj=vcr_obj))
+            if mode == "none" or (mode in ("once", "new_episodes") and len(cassette.data)):
+                check_age(path, dict(getattr(cassette, "_metadata", {}) or {}), config)
+            if mode == "none" and stored == "fingerprint":
+                own = path.resolve()
+                extra = [(rq, rs) for p, rq, rs in module_library(path.parent, vcr_obj.persister) if p != own]
+                cassette.data.extend(extra)  # after its own, which answer first; each plays once per test
+        except CassetteError as exc:
+            problem = str(exc)
+        if problem is not None:
+            pytest.fail(problem, pytrace=False)
         yield cassette
     if mode != "none" and not path.exists() and not request.node.stash.get(_KEYLESS, False):
         write_no_request_cassette(path, vcr_obj)  # a test skipped for want of a key records nothing

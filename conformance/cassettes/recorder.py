@@ -119,7 +119,7 @@ def make_vcr(*, record_mode: str = "none", scrubber: Scrubber | None = None, ori
         return hosts.response(scrubber.response(response))
 
     v = vcr.VCR(record_mode="all" if record_mode == "rewrite" else record_mode,
-                match_on=MATCH_SEQUENCE if match == "sequence" else MATCH_ON, decode_compressed_response=True,
+                match_on=MATCH_SEQUENCE if match == "sequence" else MATCH_ON, decode_compressed_response=False,
                 before_record_request=before_request, before_record_response=before_response)
     v.register_matcher("body_fingerprint", body_fingerprint)
     v.register_persister(SidecarPersister(origin=origin, request_bodies=request_bodies, bodies_dir=bodies_dir,

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from conformance.secrets import MIN_SECRET, key_env_vars, secret_fields, secret_headers
+from conformance import safejson
+from conformance.secrets import MIN_SECRET, key_env_vars, mask, mask_bytes, secret_fields, secret_headers
 
 PLACEHOLDER = "REDACTED"
 
@@ -43,17 +44,11 @@ class Scrubber:
     # -- values --------------------------------------------------------------------------
 
     def text(self, value: str) -> str:
-        for s in sorted(self.secrets, key=len, reverse=True):
-            if s in value:
-                value = value.replace(s, self.placeholder)
-        return value
+        """``value`` without any known secret, in any of its forms (:func:`conformance.secrets.forms`)."""
+        return mask(value, self.secrets, placeholder=self.placeholder, env=False)
 
     def raw(self, value: bytes) -> bytes:
-        for s in sorted(self.secrets, key=len, reverse=True):
-            enc = s.encode()
-            if enc in value:
-                value = value.replace(enc, self.placeholder.encode())
-        return value
+        return mask_bytes(value, self.secrets, placeholder=self.placeholder.encode(), env=False)
 
     def header(self, name: str, value: str) -> str:
         if name.lower() in secret_headers():
@@ -103,8 +98,8 @@ class Scrubber:
             return raw
         if "json" in content_type.lower() or raw[:1] in (b"{", b"["):
             try:
-                data = json.loads(raw)
-            except ValueError:
+                data = safejson.loads(raw)
+            except ValueError:  # not JSON, or nested too deeply to walk: scrubbed as bytes
                 pass
             else:
                 scrubbed = self.json_value(data)
@@ -130,11 +125,17 @@ class Scrubber:
         return request
 
     def response(self, response: dict[str, Any]) -> dict[str, Any]:
-        """vcrpy ``before_record_response``: scrub headers and bodies that echo a key."""
+        """vcrpy ``before_record_response``: scrub headers and bodies that echo a key.
+
+        A compressed body is decoded first (every ``Content-Encoding`` an HTTP client decodes, in any
+        case, chained ones included), so scrubbing sees its text and the cassette stores it plain;
+        a body that cannot be decoded is not recorded (:class:`UnscrubbableBody`).
+        """
+        response = decode_content(response)
         headers = {k: [self.header(k, v) for v in (vs if isinstance(vs, list) else [vs])]
                    for k, vs in response.get("headers", {}).items()}
         out = dict(response, headers=headers)
-        body = response.get("body", {}).get("string")
+        body = (response.get("body") or {}).get("string")
         ctype = _get({k: v[0] for k, v in headers.items() if v}, "content-type")
         if body:
             new = self.body(body, ctype)
@@ -144,6 +145,85 @@ class Scrubber:
                     if k.lower() == "content-length":
                         headers[k] = [str(len(new or b""))]
         return out
+
+
+class UnscrubbableBody(ValueError):
+    """A response body in a content encoding that cannot be decoded: recording it would store secrets
+    the scrubber cannot see, so it is refused."""
+
+
+#: the most a compressed body may expand to before it is refused (a decompression bomb)
+MAX_DECODED = 256 * 1024 * 1024
+
+
+def _decoders() -> dict[str, Any]:
+    import zlib
+
+    def gzip(data: bytes) -> bytes:
+        return _inflate(zlib.decompressobj(zlib.MAX_WBITS | 16), data)
+
+    def deflate(data: bytes) -> bytes:
+        try:  # zlib-wrapped, as the RFC says; raw deflate, as some servers send it
+            return _inflate(zlib.decompressobj(), data)
+        except zlib.error:
+            return _inflate(zlib.decompressobj(-zlib.MAX_WBITS), data)
+
+    found: dict[str, Any] = {"identity": lambda data: data, "gzip": gzip, "deflate": deflate}  # as httpx
+    try:
+        import brotli  # type: ignore[import-not-found]
+    except ImportError:
+        pass
+    else:
+        found["br"] = brotli.decompress
+    try:
+        import zstandard  # type: ignore[import-not-found]
+    except ImportError:
+        pass
+    else:
+        found["zstd"] = lambda data: zstandard.ZstdDecompressor().decompressobj().decompress(data)
+    return found
+
+
+def _inflate(d: Any, data: bytes) -> bytes:
+    out = d.decompress(data, MAX_DECODED + 1)
+    if len(out) > MAX_DECODED or d.unconsumed_tail:
+        raise UnscrubbableBody(f"a compressed body expands past {MAX_DECODED // 2**20} MB")
+    return out + d.flush()
+
+
+def decode_content(response: dict[str, Any]) -> dict[str, Any]:
+    """``response`` (vcrpy's dict) with its body decoded from every ``Content-Encoding`` it names, the
+    header removed and ``Content-Length`` corrected; unchanged when it names none."""
+    import zlib
+
+    headers = dict(response.get("headers") or {})
+    names = [k for k in headers if k.lower() == "content-encoding"]
+    if not names:
+        return response
+    codings = [c.strip().lower() for k in names
+               for v in (headers[k] if isinstance(headers[k], list) else [headers[k]]) for c in str(v).split(",")]
+    codings = [c for c in codings if c]
+    body = (response.get("body") or {}).get("string") or b""
+    data = body.encode() if isinstance(body, str) else bytes(body)
+    decoders = _decoders()
+    for coding in reversed(codings):  # the last one applied is undone first
+        if coding not in decoders:
+            raise UnscrubbableBody(f"a response in Content-Encoding {coding!r} cannot be decoded, so its "
+                                   "secrets cannot be scrubbed; it is not recorded")
+        if data:
+            try:
+                data = decoders[coding](data)
+            except (zlib.error, OSError, ValueError) as exc:
+                if isinstance(exc, UnscrubbableBody):
+                    raise
+                raise UnscrubbableBody(f"a response body marked Content-Encoding {coding!r} does not decode "
+                                       f"({exc}); it is not recorded") from None
+    for k in names:
+        del headers[k]
+    for k in headers:
+        if k.lower() == "content-length":
+            headers[k] = [str(len(data))] if isinstance(headers[k], list) else str(len(data))
+    return dict(response, headers=headers, body=dict(response.get("body") or {}, string=data))
 
 
 def _get(headers: dict[str, Any], name: str) -> str:

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from conformance import contract
+from conformance import contract, safejson
 from conformance.audio.probe import AudioDecodeError, probe, sniff
 from conformance.clients.errors import (
     AuthError,
@@ -35,9 +35,11 @@ from conformance.clients.errors import (
 )
 from conformance.clients.results import AudioResult, Exchange, Timing, VoiceResult
 from conformance.clients.transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     RETRY_STATUSES,
     Flow,
     Received,
+    ResponseTooLarge,
     RetryPolicy,
     Secret,
     Send,
@@ -74,7 +76,17 @@ _EXCEPTION_FOR = {
 
 
 class ClientCore:
-    """What sync and async clients share. Not used directly."""
+    """What sync and async clients share. Not used directly.
+
+    Options every client takes: ``api_key`` (else the provider's environment variable), ``base_url``,
+    ``validate`` (check requests against the spec before sending), ``retry`` (a :class:`RetryPolicy`),
+    ``timeout``, ``probe_urls`` (download audio URLs to probe them), ``seed``, ``history`` (exchanges
+    kept), ``on_notice``, and ``max_response_bytes``: the most a response body may hold, decoded
+    (default 128 MiB, over 3× the largest audio answer any provider documents; ``None``: no cap).
+    The body is read as it streams and reading stops at the cap, which raises :class:`ProtocolError`
+    naming it: a hostile or broken provider or gateway (a gzip bomb, an endless body) cannot make a
+    client hold more than that.
+    """
 
     provider_id: ClassVar[str]
     _default_timeout: ClassVar[float] = 120.0
@@ -93,6 +105,7 @@ class ClientCore:
         seed: int | None = None,
         history: int = 16,
         on_notice: Callable[[str], None] | None = None,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ):
         self.provider: Provider = registry.provider(self.provider_id)
         env = self.provider.auth.env_var
@@ -107,6 +120,9 @@ class ClientCore:
         # documented-precedence notices ("init_audio takes precedence, voice_id is ignored"): a
         # SpecWarning by default, or handed to this callable (the suite records them in the report)
         self.on_notice = on_notice
+        if max_response_bytes is not None and max_response_bytes <= 0:
+            raise ValueError(f"max_response_bytes must be positive (or None: no cap), got {max_response_bytes!r}")
+        self.max_response_bytes = max_response_bytes
 
     def call(self, endpoint: str, params: Mapping[str, Any], *, validate: bool | None = None,
              wait: bool = True) -> Any:
@@ -154,7 +170,10 @@ class ClientCore:
                                               param.source, "type"))
                     continue
                 if audio.kind == "url" and self.probe_urls:
-                    got = yield Send(httpx.Request("GET", audio.url))
+                    try:
+                        got = yield Send(httpx.Request("GET", audio.url))
+                    except ResponseTooLarge as exc:
+                        raise exc.at(ep.id) from None
                     if isinstance(got, Received) and got.response.status_code == 200:
                         audio.data = got.body
                 if audio.data is not None:
@@ -202,6 +221,8 @@ class ClientCore:
             attempt += 1
             try:
                 got: Received = yield Send(request)
+            except ResponseTooLarge as exc:  # not retried: the same answer would come again
+                raise exc.at(endpoint_id) from None
             except httpx.TransportError as exc:
                 elapsed = time.monotonic() - started
                 delay = policy.backoff(attempt, self._rng)
@@ -423,42 +444,42 @@ def _has_container_signature(data: bytes) -> bool:
 def _small_json(got: Received) -> Any:
     if len(got.body) > 65536 or "json" not in got.response.headers.get("content-type", ""):
         return None
-    try:
-        return json.loads(got.body)
+    try:  # a hint only: JSON too deep (or broken) is no hint, and _json then says what is wrong
+        return safejson.loads(got.body)
     except ValueError:
         return None
 
 
 def _redacted(request: httpx.Request, got: Received, key: Secret) -> Exchange:
-    """The exchange a result or error carries: the key masked wherever it stands, in the request we sent
-    (auth header, JSON body field, URL) and in what came back (a provider that echoes it)."""
+    """The exchange a result or error carries: the key, and every other known secret, masked in every
+    form wherever it stands, in the request we sent (auth header, JSON body field, URL) and in what
+    came back (a provider or gateway that echoes it, plain or encoded)."""
+    from conformance.secrets import known, mask, mask_bytes
+
     attempt = int(got.response.extensions.get("attempts", 1))
     value = key.reveal()
-    if not value or len(value) < 4:
+    values = known([value] if value else [])
+    if not values:
         return Exchange(request, got, attempt)
-    raw, masked = value.encode(), b"***"
 
     def headers(h: httpx.Headers) -> list[tuple[str, str]]:
-        return [(k, key.mask(v)) for k, v in h.multi_items()]
+        return [(k, mask(v, values, env=False)) for k, v in h.multi_items()]
 
     try:
-        content = request.content.replace(raw, masked)
+        content = mask_bytes(request.content, values, env=False)
     except httpx.RequestNotRead:  # a stream that was never read into memory: nothing of it is kept
         content = b""
-    sent = httpx.Request(request.method, key.mask(str(request.url)), headers=headers(request.headers),
+    sent = httpx.Request(request.method, mask(str(request.url), values, env=False), headers=headers(request.headers),
                          content=content)
     response = httpx.Response(got.response.status_code, headers=headers(got.response.headers), request=sent,
                               extensions=dict(got.response.extensions))
-    return Exchange(sent, replace(got, response=response, body=got.body.replace(raw, masked)), attempt)
+    return Exchange(sent, replace(got, response=response, body=mask_bytes(got.body, values, env=False)), attempt)
 
 
 def _masked(value: Any, key: Secret) -> Any:
-    if value is None or not key:
-        return value
-    try:
-        return json.loads(key.mask(json.dumps(value)))
-    except (TypeError, ValueError):
-        return value
+    from conformance.secrets import mask_data
+
+    return mask_data(value, [key.reveal()] if key else [])
 
 
 class SyncClient(ClientCore):
@@ -472,7 +493,7 @@ class SyncClient(ClientCore):
         self._sleep = sleep
 
     def _run(self, flow: Flow[Any]) -> Any:
-        return run_sync(flow, self._http, self._sleep)
+        return run_sync(flow, self._http, self._sleep, max_bytes=self.max_response_bytes)
 
     def _call(self, name: str, kwargs: dict[str, Any], validate: bool | None = None) -> Any:
         return self._run(self._flow(name, kwargs, validate))
@@ -512,7 +533,7 @@ class AsyncClient(ClientCore):
         self._sleep = sleep
 
     async def _run(self, flow: Flow[Any]) -> Any:
-        return await run_async(flow, self._http, self._sleep)
+        return await run_async(flow, self._http, self._sleep, max_bytes=self.max_response_bytes)
 
     async def _call(self, name: str, kwargs: dict[str, Any], validate: bool | None = None) -> Any:
         return await self._run(self._flow(name, kwargs, validate))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.secrets import mask_data
 from conformance.spec.model import SpecViolation, SpecWarning
 
 __all__ = [
@@ -24,11 +25,22 @@ __all__ = [
 
 
 class ClientError(Exception):
-    """Base of every error a reference client raises after sending (not :class:`SpecViolation`)."""
+    """Base of every error a reference client raises after sending (not :class:`SpecViolation`).
+
+    Its message and every text attribute (code, message, request id, body, excerpt) are masked when
+    set: a provider or gateway that echoes a key into any of them does not put it in a traceback."""
 
     endpoint_id: str | None = None
     attempts: int = 1
     exchange: Any = None  # the request and answer it judged (an Exchange), when it got one
+
+    def __init__(self, *args: Any):
+        super().__init__(*(mask_data(a) for a in args))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name != "exchange":
+            value = mask_data(value)
+        super().__setattr__(name, value)
 
 
 class ProviderError(ClientError):

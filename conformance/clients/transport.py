@@ -3,6 +3,11 @@
 The request flow is written once as a generator that yields :class:`Send` and :class:`Sleep`
 actions; :func:`run_sync` and :func:`run_async` carry them out. So sync and async clients share
 every decision (retries, polling, error mapping) and differ only in how they wait.
+
+A response body is read as it streams and never past ``max_bytes`` (the clients' ``max_response_bytes``,
+default :data:`DEFAULT_MAX_RESPONSE_BYTES`): a Content-Length over it is refused before reading, and
+gzip/deflate bodies are inflated a megabyte at a time, so a decompression bomb stops at the cap.
+Passing it raises :class:`ResponseTooLarge` (a :class:`~conformance.clients.errors.ProtocolError`).
 """
 
 from __future__ import annotations
@@ -11,15 +16,21 @@ import asyncio
 import email.utils
 import random
 import time
-from collections.abc import Awaitable, Callable, Generator
+import zlib
+from collections.abc import Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
 
+from conformance.clients.errors import ProtocolError
+
 T = TypeVar("T")
 
 RETRY_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
+# The longest audio any provider documents answering is 5 min (ElevenLabs speech-to-speech): 29 MB
+# as 48 kHz 16-bit WAV, 38 MB as base64 in JSON. A body past this is not a real answer.
+DEFAULT_MAX_RESPONSE_BYTES = 128 * 2**20
 
 
 class Secret:
@@ -28,16 +39,20 @@ class Secret:
     __slots__ = ("_value",)
 
     def __init__(self, value: str | None):
+        from conformance.secrets import MIN_LEARNED, register
+
         self._value = value or None
+        register(self._value, min_length=MIN_LEARNED)  # masked in everything the kit writes or prints from now on
 
     def reveal(self) -> str | None:
         return self._value
 
     def mask(self, text: str) -> str:
-        """``text`` with every occurrence of the key replaced by ``***``."""
-        if self._value and len(self._value) >= 4:
-            text = text.replace(self._value, "***")
-        return text
+        """``text`` with the key, and every other known secret, replaced by ``***`` in every form they
+        travel in (:func:`conformance.secrets.mask`)."""
+        from conformance.secrets import mask
+
+        return mask(text, [self._value] if self._value else [])
 
     def __bool__(self) -> bool:
         return self._value is not None
@@ -142,42 +157,165 @@ class Received:
 Flow = Generator[Send | Sleep, Any, T]
 
 
-def _read_sync(client: httpx.Client, request: httpx.Request) -> Received:
+class ResponseTooLarge(ProtocolError):
+    """A response body larger than the client's ``max_response_bytes``: reading stopped at the cap."""
+
+    def __init__(self, size: int, limit: int, *, declared: bool, status: int | None = None,
+                 content_type: str | None = None, endpoint_id: str | None = None):
+        self.size, self.limit, self.declared = size, limit, declared
+        said = f"declares {size} bytes (Content-Length)" if declared else f"passed {limit} bytes ({size} read)"
+        super().__init__(f"response body {said}, over the client's max_response_bytes cap of {limit} bytes "
+                         f"(pass max_response_bytes= to the client to raise it)", status=status,
+                         endpoint_id=endpoint_id, content_type=content_type)
+
+    def at(self, endpoint_id: str | None) -> ResponseTooLarge:
+        """The same error, naming the endpoint it came from."""
+        return ResponseTooLarge(self.size, self.limit, declared=self.declared, status=self.status,
+                                content_type=self.content_type, endpoint_id=endpoint_id)
+
+
+_INFLATE_STEP = 1 << 20  # bytes a gzip/deflate body is inflated by at a time
+
+
+class _Inflater:
+    """gzip or deflate (zlib or raw, as httpx reads it), inflated at most ``_INFLATE_STEP`` at a time."""
+
+    def __init__(self, encoding: str):
+        self.raw_fallback = encoding == "deflate"
+        self.d = zlib.decompressobj(zlib.MAX_WBITS | 16 if encoding == "gzip" else zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        while True:
+            try:
+                out = self.d.decompress(data, _INFLATE_STEP)
+            except zlib.error as exc:
+                if self.raw_fallback:  # deflate sent without its zlib header
+                    self.raw_fallback = False
+                    self.d = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                raise httpx.DecodingError(str(exc)) from exc
+            self.raw_fallback = False
+            data = self.d.unconsumed_tail
+            if out:
+                yield out
+            if not data and len(out) < _INFLATE_STEP:
+                return
+
+    def flush(self) -> Iterator[bytes]:
+        try:
+            tail = self.d.flush()
+        except zlib.error as exc:  # pragma: no cover
+            raise httpx.DecodingError(str(exc)) from exc
+        if tail:
+            yield tail
+
+
+class _Body:
+    """A response body gathered up to ``limit`` bytes (decoded), decoding gzip/deflate itself so that
+    no single step can allocate more than a megabyte past the cap."""
+
+    def __init__(self, response: httpx.Response, limit: int | None):
+        self.response = response
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.size = 0
+        encodings = [e for e in (v.strip().lower() for v in response.headers.get_list("content-encoding",
+                                                                                        split_commas=True))
+                     if e not in ("identity", "")]
+        self.encoded = bool(encodings)
+        # httpx decodes other encodings (br, zstd) when their package is installed: those are left to it
+        # (bounded per network read, not per megabyte); a body a transport has read already is decoded
+        self.raw = all(e in ("gzip", "deflate") for e in encodings) and not response.is_stream_consumed
+        self.stages = [_Inflater(e) for e in reversed(encodings)] if self.raw else []
+
+    def _error(self, size: int, *, declared: bool) -> ResponseTooLarge:
+        return ResponseTooLarge(size, self.limit or 0, declared=declared, status=self.response.status_code,
+                                content_type=self.response.headers.get("content-type"))
+
+    def check_declared(self) -> None:
+        """Refuse a Content-Length over the cap before reading (an undecoded body is that size)."""
+        declared = self.response.headers.get("content-length", "").strip()
+        if self.limit is not None and not self.encoded and declared.isdigit() and int(declared) > self.limit:
+            raise self._error(int(declared), declared=True)
+
+    def add(self, chunk: bytes) -> None:
+        for piece in self._through(0, chunk) if self.stages else (chunk,):
+            self._keep(piece)
+
+    def finish(self) -> bytes:
+        if self.stages:
+            for i, stage in enumerate(self.stages):
+                for out in stage.flush():
+                    for piece in self._through(i + 1, out):
+                        self._keep(piece)
+        body = b"".join(self.parts)
+        self.parts.clear()
+        return body
+
+    def _through(self, i: int, data: bytes) -> Iterator[bytes]:
+        if i == len(self.stages):
+            yield data
+            return
+        for out in self.stages[i].feed(data):
+            yield from self._through(i + 1, out)
+
+    def _keep(self, piece: bytes) -> None:
+        self.size += len(piece)
+        if self.limit is not None and self.size > self.limit:
+            self.parts.clear()
+            raise self._error(self.size, declared=False)
+        self.parts.append(piece)
+
+
+def _read_sync(client: httpx.Client, request: httpx.Request, max_bytes: int | None = None) -> Received:
     start = time.perf_counter()
     response = client.send(request, stream=True)
     ttfb = None
-    chunks = []
+    body = _Body(response, max_bytes)
     try:
-        for chunk in response.iter_bytes():
-            if ttfb is None:
-                ttfb = time.perf_counter() - start
-            chunks.append(chunk)
+        body.check_declared()
+        if response.is_stream_consumed:  # a transport that read it already: its content is what there is
+            ttfb = time.perf_counter() - start
+            body.add(response.content)
+        else:
+            for chunk in response.iter_raw() if body.raw else response.iter_bytes():
+                if ttfb is None:
+                    ttfb = time.perf_counter() - start
+                body.add(chunk)
+        content = body.finish()
     finally:
         response.close()
     total = time.perf_counter() - start
-    return Received(response, b"".join(chunks), ttfb if ttfb is not None else total, total,
-                    response.num_bytes_downloaded or sum(map(len, chunks)))
+    return Received(response, content, ttfb if ttfb is not None else total, total,
+                    response.num_bytes_downloaded or len(content))
 
 
-async def _read_async(client: httpx.AsyncClient, request: httpx.Request) -> Received:
+async def _read_async(client: httpx.AsyncClient, request: httpx.Request, max_bytes: int | None = None) -> Received:
     start = time.perf_counter()
     response = await client.send(request, stream=True)
     ttfb = None
-    chunks = []
+    body = _Body(response, max_bytes)
     try:
-        async for chunk in response.aiter_bytes():
-            if ttfb is None:
-                ttfb = time.perf_counter() - start
-            chunks.append(chunk)
+        body.check_declared()
+        if response.is_stream_consumed:  # a transport that read it already: its content is what there is
+            ttfb = time.perf_counter() - start
+            body.add(response.content)
+        else:
+            async for chunk in response.aiter_raw() if body.raw else response.aiter_bytes():
+                if ttfb is None:
+                    ttfb = time.perf_counter() - start
+                body.add(chunk)
+        content = body.finish()
     finally:
         await response.aclose()
     total = time.perf_counter() - start
-    return Received(response, b"".join(chunks), ttfb if ttfb is not None else total, total,
-                    response.num_bytes_downloaded or sum(map(len, chunks)))
+    return Received(response, content, ttfb if ttfb is not None else total, total,
+                    response.num_bytes_downloaded or len(content))
 
 
-def run_sync(flow: Flow[T], client: httpx.Client, sleep: Callable[[float], None]) -> T:
-    """Carry out a flow's actions with a blocking client."""
+def run_sync(flow: Flow[T], client: httpx.Client, sleep: Callable[[float], None], *,
+             max_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES) -> T:
+    """Carry out a flow's actions with a blocking client (response bodies read up to ``max_bytes``)."""
     value: Any = None
     error: BaseException | None = None
     while True:
@@ -190,13 +328,14 @@ def run_sync(flow: Flow[T], client: httpx.Client, sleep: Callable[[float], None]
             sleep(action.seconds)
         else:
             try:
-                value = _read_sync(client, action.request)
-            except httpx.TransportError as exc:
+                value = _read_sync(client, action.request, max_bytes)
+            except (httpx.TransportError, ResponseTooLarge) as exc:
                 error = exc
 
 
-async def run_async(flow: Flow[T], client: httpx.AsyncClient, sleep: Callable[[float], Awaitable[None]]) -> T:
-    """Carry out a flow's actions with an async client."""
+async def run_async(flow: Flow[T], client: httpx.AsyncClient, sleep: Callable[[float], Awaitable[None]], *,
+                    max_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES) -> T:
+    """Carry out a flow's actions with an async client (response bodies read up to ``max_bytes``)."""
     value: Any = None
     error: BaseException | None = None
     while True:
@@ -209,8 +348,8 @@ async def run_async(flow: Flow[T], client: httpx.AsyncClient, sleep: Callable[[f
             await sleep(action.seconds)
         else:
             try:
-                value = await _read_async(client, action.request)
-            except httpx.TransportError as exc:
+                value = await _read_async(client, action.request, max_bytes)
+            except (httpx.TransportError, ResponseTooLarge) as exc:
                 error = exc
 
 

@@ -28,6 +28,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from conformance.secrets import mask
+
 SCHEMA_ID = "voice-conformance/record/1"
 OUTCOMES = ("pass", "fail", "skip", "error")
 AUDIO_ROLES = ("input", "reference", "output")
@@ -59,7 +61,8 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
 def mask_excerpt(text: Any, secrets: Iterable[str] = ()) -> str:
     """``text`` with credentials replaced by ``***``.
 
-    Masks every occurrence of the given ``secrets``, the values of credential headers
+    Masks the given ``secrets`` and every secret the process knows (:func:`conformance.secrets.known`),
+    in each form they travel in (base64, percent-encoded, escaped…), the values of credential headers
     (``xi-api-key``, ``x-api-key``, ``authorization``…, as ``Name: value`` lines or JSON/dict items),
     JSON body fields such as ``"key"`` and query parameters such as ``?key=``. Bytes are decoded
     as UTF-8 (replacing errors); mappings are shown as JSON.
@@ -75,8 +78,7 @@ def mask_excerpt(text: Any, secrets: Iterable[str] = ()) -> str:
         text = json.dumps(dict(text), indent=1, default=str, ensure_ascii=False)
     elif not isinstance(text, str):
         text = str(text)
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, MASK)
+    text = mask(text, secrets, placeholder=MASK)  # every known secret, in every encoded form
     header, inline_header, json_field, query = _patterns()
     text = header.sub(lambda m: m.group(1) + MASK, text)
     text = inline_header.sub(lambda m: m.group(1) + MASK + m.group(3), text)
@@ -100,8 +102,10 @@ def _excerpt(value: Any, secrets: Iterable[str]) -> str:
 def _decode(audio: Any) -> tuple[Any, int]:
     """Mono float32 samples and rate from bytes (any format soundfile reads, MP3 included) or ``(samples, sr)``.
 
-    Bytes go through the kit's decoder, unchecked (``strict=False``, no ffmpeg, no cap): the report
-    shows what libsndfile reads of them, as it is (the check has judged the audio already).
+    Bytes go through the kit's decoder, unchecked (``strict=False``, no ffmpeg, no duration cap): the
+    report shows what libsndfile reads of them, as it is (the check has judged the audio already).
+    Only the first ``MAX_CLIP_SECONDS`` are decoded (what the report keeps), never the whole file, and
+    the decoder's sample cap still holds (a header claiming more is a note, not gigabytes).
     """
     import numpy as np
 
@@ -112,7 +116,7 @@ def _decode(audio: Any) -> tuple[Any, int]:
         return samples, sr
     from conformance.audio.decoding import decode
 
-    d = decode(bytes(audio), mono=True, strict=False, max_duration=math.inf)
+    d = decode(bytes(audio), mono=True, strict=False, max_duration=math.inf, first_seconds=MAX_CLIP_SECONDS)
     return d.samples, d.sample_rate
 
 
@@ -261,11 +265,11 @@ def build_record(fields_: Mapping[str, Any], *, secrets: Iterable[str] = (), sid
 
 
 def _mask_texts(value: Any, secrets: list[str]) -> Any:
-    """``value`` with :func:`mask_excerpt` applied to every string inside it (dicts, lists)."""
+    """``value`` with :func:`mask_excerpt` applied to every string inside it (dict keys and values, lists)."""
     if isinstance(value, str):
-        return mask_excerpt(value, secrets) if secrets and any(s in value for s in secrets) else value
+        return mask_excerpt(value, secrets)
     if isinstance(value, dict):
-        return {k: _mask_texts(v, secrets) for k, v in value.items()}
+        return {_mask_texts(k, secrets): _mask_texts(v, secrets) for k, v in value.items()}
     if isinstance(value, list):
         return [_mask_texts(v, secrets) for v in value]
     return value
@@ -303,23 +307,87 @@ class RecordWriter:
     def write(self, record: Record | Mapping[str, Any]) -> None:
         data = record.to_dict() if isinstance(record, Record) else dict(record)
         line = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default)
+        line = mask(line)  # the last pass before the disk: whatever field a secret slipped into
         with self._lock, self.path.open("a", encoding="utf-8") as fh:
             fh.write(line + "\n")
             self.count += 1
 
 
+class RecordsError(ValueError):
+    """A results file that cannot be read; the message names the file, the line and what is wrong."""
+
+
 def read_lines(paths: Iterable[str | os.PathLike[str]]) -> list[dict[str, Any]]:
-    """Every JSON object of the given JSON Lines files, in order; blank lines are ignored."""
+    """Every JSON object of the given JSON Lines files, in order; blank lines are ignored.
+
+    Each line must be UTF-8 JSON (nested at most :data:`conformance.safejson.MAX_DEPTH` levels) that
+    fits the published schema of its ``kind`` (:func:`line_problem`); else :class:`RecordsError`
+    naming the file and line."""
+    from conformance import safejson
+
     out: list[dict[str, Any]] = []
     for path in paths:
-        with open(path, encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if line.strip():
-                    try:
-                        out.append(json.loads(line))
-                    except json.JSONDecodeError as exc:
-                        raise ValueError(f"{path}:{n}: not a JSON record: {exc}") from None
+        try:
+            fh = open(path, "rb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise RecordsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        with fh:
+            for n, raw in enumerate(fh, 1):
+                if not raw.strip():
+                    continue
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise RecordsError(f"{path}:{n}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column "
+                                       f"{exc.start + 1}): not a results file") from None
+                try:
+                    item = safejson.loads(line)
+                except ValueError as exc:  # malformed, or nested too deeply (never a RecursionError)
+                    raise RecordsError(f"{path}:{n}: not a JSON record: {exc}") from None
+                problem = line_problem(item)
+                if problem is not None:
+                    raise RecordsError(f"{path}:{n}: {problem}")
+                out.append(item)
     return out
+
+
+@functools.cache
+def _line_validators() -> dict[str, Any]:
+    """A JSON Schema validator per line kind, from ``record.schema.json``: the types and values it
+    documents. Of its required fields only what a :class:`Record` cannot do without is required
+    (``nodeid``, ``outcome``): the reader fills in the others, as it always has."""
+    from jsonschema import Draft202012Validator
+
+    def lenient(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: lenient(v) for k, v in node.items() if k != "required"}
+        if isinstance(node, list):
+            return [lenient(v) for v in node]
+        return node
+
+    published = schema()
+    defs = lenient(published["$defs"])
+    defs["result"]["required"] = ["nodeid", "outcome"]
+    return {kind: Draft202012Validator({"$schema": published["$schema"], "$defs": defs, "$ref": f"#/$defs/{kind}"})
+            for kind in ("result", "run", *SECTION_KINDS)}
+
+
+def line_problem(item: Any) -> str | None:
+    """Why ``item`` (one parsed line) is not a results line of the published schema, or ``None``."""
+    if not isinstance(item, dict):
+        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(item), "a number")
+        return f"expected a JSON object (one record per line), got {kind}"
+    kind = item.get("kind", "result")
+    validators = _line_validators()
+    if kind not in validators:
+        return f"kind: {kind!r} is not a kind of results line ({', '.join(validators)})"
+    errors = sorted(validators[kind].iter_errors(item), key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
+    if not errors:
+        return None
+    err = errors[0]
+    where = ".".join(str(p) for p in err.absolute_path) or "(the line)"
+    message = err.message if len(err.message) <= 200 else err.message[:197] + "..."
+    return f"{where}: {message} (a {kind} line of {SCHEMA_ID})"
 
 
 SECTION_KINDS = ("drift", "sdk")  # lines that are report sections, not results
@@ -378,7 +446,7 @@ def merge_files(sources: Iterable[str | os.PathLike[str]], dest: str | os.PathLi
     tmp = Path(str(dest) + ".tmp")
     with tmp.open("w", encoding="utf-8") as fh:
         for item in runs + results:
-            fh.write(json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n")
+            fh.write(mask(json.dumps(item, ensure_ascii=False, separators=(",", ":"))) + "\n")
     tmp.replace(dest)
     return len(runs) + len(results)
 

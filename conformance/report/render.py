@@ -304,8 +304,11 @@ def render_html(records: Sequence[Record], runs: Sequence[Mapping[str, Any]] = (
     """The report as one HTML string (see :func:`build_context` for ``media_base`` and ``title``)."""
     from markupsafe import Markup
 
-    return _environment().get_template("report.html.j2").render(
-        **build_context(records, runs, **kw), filter_js=Markup(FILTER_JS), script_src=Markup(script_hash()))
+    from conformance.secrets import mask
+
+    # the last pass before the page leaves: every known secret, in every form, whatever field carried it
+    return mask(_environment().get_template("report.html.j2").render(
+        **build_context(records, runs, **kw), filter_js=Markup(FILTER_JS), script_src=Markup(script_hash())))
 
 
 def write_report(sources: Iterable[str | os.PathLike[str]], dest: str | os.PathLike[str]) -> Path:

@@ -20,11 +20,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
-import threading
-from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from conformance.audio._cache import ByteBudget
 
 # the encoders live in the kit's one encoder module: re-exported for the provider simulators
 from conformance.audio.encoding import MP3_RATES as MP3_RATES
@@ -102,6 +103,8 @@ def decode(data: bytes, *, raw_sample_rate: int | None = None) -> tuple[np.ndarr
 
     The kit's decoder, unchecked (``strict=False``): a simulator reads what a lenient service would
     (MP3 with its encoder delay, no length cap), and what libsndfile refuses at 24 kHz through ffmpeg.
+    The decoder's sample cap still holds: an upload claiming more than 600 s of 48 kHz stereo worth of
+    samples is refused (``ValueError``, the provider's invalid-audio answer) before it is decoded.
     """
     from conformance.audio.decoding import decode as _decode
 
@@ -114,32 +117,40 @@ def decode(data: bytes, *, raw_sample_rate: int | None = None) -> tuple[np.ndarr
 
 def audio_reference(data: bytes, *, raw_sample_rate: int | None = None) -> Reference:
     """A :class:`Reference` from uploaded bytes (cached by content, within a memory budget)."""
-    global _reference_bytes
     key = (data, raw_sample_rate)  # bytes cache their hash: a repeated upload is found cheaply
-    with _references_lock:
-        ref = _references.get(key)
-        if ref is not None:
-            _references.move_to_end(key)
-            return ref
+    ref = _references.get(key)
+    if ref is not None:
+        return ref
     y, rate = decode(data, raw_sample_rate=raw_sample_rate)
     y.setflags(write=False)
     ref = Reference(y, rate, "audio:" + hashlib.sha256(data).hexdigest()[:12])
-    with _references_lock:
-        if key not in _references:
-            _references[key] = ref
-            _reference_bytes += y.nbytes
-        while _reference_bytes > REFERENCE_CACHE_BYTES and len(_references) > 1:
-            _, old = _references.popitem(last=False)  # least recently used first
-            _reference_bytes -= old.samples.nbytes
+    _references.put(key, ref, nbytes=len(data) + y.nbytes)  # the key holds the upload itself
     return ref
 
 
 # Decoded uploads kept for reuse: fuzzing sends the same few clips again and again, but an upload
-# can be minutes long, so the cache is bounded by the decoded samples' size, not a count.
+# can be minutes long, so the cache is bounded by bytes (the upload and its samples), not a count;
+# least recently used first, and an upload too big for the whole budget is not kept.
 REFERENCE_CACHE_BYTES = 64 * 2**20
-_references: OrderedDict[tuple[bytes, int | None], Reference] = OrderedDict()
-_references_lock = threading.Lock()
-_reference_bytes = 0
+_references: ByteBudget[Reference] = ByteBudget(REFERENCE_CACHE_BYTES, lambda ref: ref.samples.nbytes, touch=True)
+
+# References at another rate (and their phrases), by bytes too: a key holds its reference's samples.
+AT_RATE_CACHE_BYTES = 128 * 2**20
+_at_rates: ByteBudget[tuple[Any, Any]] = ByteBudget(AT_RATE_CACHE_BYTES, touch=True)
+
+# Small facts about a reference (its pitch, whose voice it is), kept by what the reference is (its
+# label, rate and length), never by the reference itself: these must not keep samples alive.
+_facts: ByteBudget[Any] = ByteBudget(512, lambda _: 1, touch=True)
+_NOT_KEPT = object()
+
+
+def _fact(kind: str, ref: Reference, compute: Callable[[Reference], Any]) -> Any:
+    key: Hashable = (kind, ref.label, ref.sample_rate, len(ref.samples))
+    value = _facts.get(key, _NOT_KEPT)
+    if value is _NOT_KEPT:
+        value = compute(ref)
+        _facts.put(key, value)
+    return value
 
 
 # --------------------------------------------------------------------------------------------
@@ -154,15 +165,20 @@ def resample(y: np.ndarray, orig_sr: int, sr: int) -> np.ndarray:
     return _resample(y, orig_sr, sr)
 
 
-@lru_cache(maxsize=16)
 def _at_rate(ref: Reference, sr: int) -> tuple[np.ndarray, np.ndarray]:
-    """The reference at ``sr`` Hz and its phrases, as (start, stop) sample pairs (see :func:`sound_runs`)."""
+    """The reference at ``sr`` Hz and its phrases, as (start, stop) sample pairs (see :func:`sound_runs`);
+    kept within ``AT_RATE_CACHE_BYTES``."""
     import numpy as np
 
+    hit = _at_rates.get((ref, sr))
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
     y = resample(ref.samples, ref.sample_rate, sr) if ref.sample_rate != sr else ref.samples
     runs = sound_runs(y, sr, min_run_s=0.1)
     if len(runs) == 0:
         runs = np.array([[0, len(y)]], dtype=np.int64)
+    _at_rates.put((ref, sr), (y, runs),
+                  nbytes=ref.samples.nbytes + runs.nbytes + (0 if y is ref.samples else y.nbytes))
     return y, runs
 
 
@@ -346,9 +362,12 @@ def normalize(y: np.ndarray) -> np.ndarray:
     return (y * gain).astype(np.float32)
 
 
-@lru_cache(maxsize=16)
 def median_pitch(ref: Reference) -> float:
     """Median fundamental frequency of the voiced frames of ``ref``, Hz (autocorrelation, 60–400 Hz)."""
+    return _fact("pitch", ref, _median_pitch)  # type: ignore[no-any-return]
+
+
+def _median_pitch(ref: Reference) -> float:
     import numpy as np
 
     sr = 16000
@@ -418,13 +437,15 @@ def _fixture_prints() -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     return ids, (prints - centre) / spread, centre, spread
 
 
-@lru_cache(maxsize=16)
 def speaker_of(ref: Reference) -> str | None:
     """The fixture speaker whose voice ``ref`` is, if it clearly is one (else ``None``)."""
-    import numpy as np
-
     if ref.label.startswith("speaker:"):
         return ref.label.removeprefix("speaker:")
+    return _fact("speaker", ref, _speaker_of)  # type: ignore[no-any-return]
+
+
+def _speaker_of(ref: Reference) -> str | None:
+    import numpy as np
     with one_blas_thread():
         ids, prints, centre, spread = _fixture_prints()
         mine = (_voice_print(ref.samples, ref.sample_rate) - centre) / spread

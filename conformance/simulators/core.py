@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from conformance.audio._cache import ByteBudget
 from conformance.simulators import faults as _faults
 from conformance.simulators.answers import SimResponse
 from conformance.simulators.faults import AnswerFault, AudioFault, Fault, JobFault, ModifyFault
@@ -40,6 +41,7 @@ FILES_PATH = "/_simulator/files/"
 SIMULATOR_SOURCE = Source("voice-conformance simulator", assumed=True)
 MAX_CALLS = 10_000  # calls kept in Simulator.calls
 MAX_FILES = 2_000  # files kept (outputs, previews, hosted files), oldest dropped first
+MAX_FILE_BYTES = 256 * 2**20  # and at most this many bytes of them (the newest file is always kept)
 
 
 # --------------------------------------------------------------------------------------------
@@ -310,8 +312,9 @@ class Simulator:
         self.faults: list[Fault] = []
         self.calls: list[Call] = []
         self.files: dict[str, StoredFile] = {}
+        self._file_bytes = 0
         self.urls: dict[str, bytes] = {}
-        self._fetched: dict[str, bytes] = {}
+        self._fetched: ByteBudget[bytes] = ByteBudget(FETCH_CACHE_BYTES)
         self.voices: dict[str, dict[str, Voice]] = {pid: {} for pid in ids}
         self.webhooks: list[WebhookDelivery] = []
         self.in_flight: dict[str, int] = dict.fromkeys(ids, 0)
@@ -387,10 +390,14 @@ class Simulator:
         if name is None:
             name = hashlib.sha256(data).hexdigest()[:24]
         with self._lock:
+            replaced = self.files.pop(name, None)  # hosted again: it is the newest now
+            self._file_bytes -= len(replaced.data) if replaced is not None else 0
             self.files[name] = StoredFile(name, data, content_type, provider_id, ready)
-            if len(self.files) > MAX_FILES:  # outputs expire oldest first (providers delete them too)
-                for old in list(self.files)[: len(self.files) - MAX_FILES]:
-                    del self.files[old]
+            self._file_bytes += len(data)
+            # outputs expire oldest first (providers delete them too), by count and by bytes: a server
+            # must not grow with what its clients upload
+            while len(self.files) > 1 and (len(self.files) > MAX_FILES or self._file_bytes > MAX_FILE_BYTES):
+                self._file_bytes -= len(self.files.pop(next(iter(self.files))).data)
         return f"{self.files_base}/{name}"
 
     def register_url(self, url: str, data: bytes) -> None:
@@ -456,10 +463,9 @@ class Simulator:
                         return None
         except httpx.HTTPError:
             return None
-        with self._lock:
-            self._fetched[url] = got = bytes(data)
-            while len(self._fetched) > MAX_FETCHED:  # oldest first
-                self._fetched.pop(next(iter(self._fetched)))
+        got = bytes(data)
+        del data
+        self._fetched.put(url, got)  # within FETCH_CACHE_BYTES, oldest first; a bigger body is not kept
         return got
 
     def stand_in_speaker(self, key: str) -> str:
@@ -761,7 +767,7 @@ class Simulator:
 
 
 MAX_FETCH_BYTES = 100 * 2**20
-MAX_FETCHED = 256
+FETCH_CACHE_BYTES = 64 * 2**20  # fetched audio kept for reuse, by bytes (not a count of bodies)
 
 
 def _safe_url(url: httpx.URL) -> str:

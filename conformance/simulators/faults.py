@@ -23,7 +23,12 @@ base class here:
 
 ``endpoint`` matches an endpoint id (``<provider>.fetch``), an endpoint name (``fetch``), a provider
 id, or the download of output files (``<provider>.download``); ``None`` matches any.
-``times`` is how many requests the fault hits (``None``: every one until cleared).
+``times`` is how many requests the fault hits (a whole number ≥ 0; ``None``: every one until cleared).
+
+Options are checked when a fault is made (:meth:`Fault.check`), wherever they come from (Python, the
+``serve`` control API): each has its annotated type, numbers are finite and within the fault's
+:attr:`Fault.limits` (delays at most :data:`MAX_SECONDS`); NaN, infinities, booleans for numbers and
+text for numbers are a :class:`FaultOptionError` naming the option and the allowed range.
 """
 
 from __future__ import annotations
@@ -66,6 +71,32 @@ class Context(Protocol):
 
 FAULTS: dict[str, type[Fault]] = {}
 
+MAX_SECONDS = 60.0  # the longest a fault may hold an answer back (latency, timeout), in seconds
+
+
+class FaultOptionError(ValueError):
+    """A fault option (or ``times``, ``endpoint``) of the wrong type or out of range; ``option`` names it."""
+
+    def __init__(self, fault: str, option: str, problem: str):
+        self.fault = fault
+        self.option = option
+        super().__init__(f"{fault}: {option} {problem}")
+
+
+def _annotated_kinds(annotation: Any) -> set[str] | None:
+    """``{"number", "null"}`` for ``float | None`` and the like; ``None`` when the annotation says nothing checkable."""
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
+    names = {"float": "number", "int": "integer", "str": "text", "bool": "boolean", "None": "null"}
+    parts = [p.strip() for p in text.split("|")]
+    if not all(p in names for p in parts):
+        return None
+    return {names[p] for p in parts}
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
 
 @dataclass
 class Fault:
@@ -84,6 +115,8 @@ class Fault:
     trips: ClassVar[tuple[str, ...]] = ()
     applies_to: ClassVar[str] = "any"
     untripped: ClassVar[str] = ""
+    # the inclusive range of each numeric option (a subclass lists its own); see check()
+    limits: ClassVar[dict[str, tuple[float, float]]] = {}
     endpoint: str | None = field(default=None, kw_only=True)
     times: int | None = field(default=1, kw_only=True)
     hits: int = field(default=0, kw_only=True)
@@ -93,6 +126,45 @@ class Fault:
         super().__init_subclass__(**kwargs)
         if "key" in cls.__dict__:
             FAULTS[cls.key] = cls
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Refuse options of the wrong type or out of range (:class:`FaultOptionError` naming the option
+        and what is allowed): ``times`` a whole number ≥ 0 or ``None``, ``endpoint`` text or ``None``,
+        every other option its annotated type, numbers finite and within :attr:`limits`."""
+        from dataclasses import fields as dc_fields
+
+        if self.times is not None and (not isinstance(self.times, int) or isinstance(self.times, bool)
+                                       or self.times < 0):
+            raise FaultOptionError(self.key, "times", f"must be a whole number >= 0, or null for every request "
+                                                      f"(got {_show(self.times)})")
+        if self.endpoint is not None and not isinstance(self.endpoint, str):
+            raise FaultOptionError(self.key, "endpoint", f"must be an endpoint id, name or provider id "
+                                                         f"(got {_show(self.endpoint)})")
+        for f in dc_fields(self):
+            if not f.init or f.name in ("endpoint", "times", "hits"):
+                continue
+            self._check_option(f.name, getattr(self, f.name), _annotated_kinds(f.type))
+
+    def _check_option(self, name: str, value: Any, kinds: set[str] | None) -> None:
+        lo, hi = self.limits.get(name, (-math.inf, math.inf))
+        span = f" from {lo:g} to {hi:g}" if name in self.limits else ""
+        if kinds is None or (value is None and "null" in kinds):
+            return
+        if kinds & {"number", "integer"}:
+            whole = "number" not in kinds
+            what = ("a whole number" if whole else "a finite number") + span + (", or null" if "null" in kinds else "")
+            if (isinstance(value, bool) or not isinstance(value, int | float)
+                    or (whole and not isinstance(value, int)) or not math.isfinite(value) or not lo <= value <= hi):
+                raise FaultOptionError(self.key, name, f"must be {what} (got {_show(value)})")
+            return
+        if "text" in kinds and not isinstance(value, str):
+            raise FaultOptionError(self.key, name, f"must be text{', or null' if 'null' in kinds else ''} "
+                                                   f"(got {_show(value)})")
+        if "boolean" in kinds and kinds <= {"boolean", "null"} and not isinstance(value, bool):
+            raise FaultOptionError(self.key, name, f"must be true or false (got {_show(value)})")
 
     @property
     def remaining(self) -> int | None:
@@ -194,6 +266,7 @@ class RateLimit(AnswerFault):
 
     key: ClassVar[str] = "rate_limit"
     trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance",)
+    limits: ClassVar[dict[str, tuple[float, float]]] = {"retry_after": (0, 3600)}
     retry_after: float = 1.0
     code: str | None = None
 
@@ -225,6 +298,7 @@ class ServerError(AnswerFault):
 
     key: ClassVar[str] = "server_error"
     trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance",)
+    limits: ClassVar[dict[str, tuple[float, float]]] = {"status": (500, 599)}
     status: int = 500
 
     def answer(self, sim: Simulator, provider: Provider, ctx: Context | None) -> SimResponse:
@@ -239,6 +313,7 @@ class HtmlErrorPage(AnswerFault):
 
     key: ClassVar[str] = "html_error_page"
     trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance", "ignored_auth")
+    limits: ClassVar[dict[str, tuple[float, float]]] = {"status": (200, 599)}
     status: int = 502
 
     def answer(self, sim: Simulator, provider: Provider, ctx: Context | None) -> SimResponse:
@@ -259,6 +334,7 @@ class Timeout(AnswerFault):
 
     key: ClassVar[str] = "timeout"
     trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance",)
+    limits: ClassVar[dict[str, tuple[float, float]]] = {"seconds": (0, MAX_SECONDS), "served_seconds": (0, MAX_SECONDS)}
     seconds: float = 0.0
     served_seconds: float = 60.0
 
@@ -274,6 +350,7 @@ class Latency(ModifyFault):
     """The answer comes ``seconds`` late."""
 
     key: ClassVar[str] = "latency"
+    limits: ClassVar[dict[str, tuple[float, float]]] = {"seconds": (0, MAX_SECONDS)}
     untripped: ClassVar[str] = ("latency is measured on every call (time to first byte, total) and shown, not "
                                 "judged: no provider documents a bound")
     seconds: float = 0.5
@@ -289,6 +366,7 @@ class TruncatedBody(ModifyFault):
 
     key: ClassVar[str] = "truncated_body"
     trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance", "ignored_auth")
+    limits: ClassVar[dict[str, tuple[float, float]]] = {"fraction": (0, 1)}
     fraction: float = 0.5
 
     def modify(self, response: SimResponse) -> SimResponse:
@@ -322,6 +400,13 @@ class WrongContentType(ModifyFault):
     key: ClassVar[str] = "wrong_content_type"
     trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance", "ignored_auth")
     content_type: str = "text/plain; charset=utf-8"
+
+    def check(self) -> None:
+        super().check()
+        if not (0 < len(self.content_type) <= 200 and self.content_type.isprintable()
+                and self.content_type.isascii()):
+            raise FaultOptionError(self.key, "content_type", f"must be a printable ASCII header value of 1 to 200 "
+                                                             f"characters (got {_show(self.content_type)})")
 
     def modify(self, response: SimResponse) -> SimResponse:
         response.headers["content-type"] = self.content_type
@@ -378,6 +463,7 @@ class WrongSampleRate(AudioFault):
     key: ClassVar[str] = "wrong_sample_rate"
     trips: ClassVar[tuple[str, ...]] = ("output_format_conformance", "duration_conformance")
     applies_to: ClassVar[str] = "formats"  # where the asked rate is a documented output format's
+    limits: ClassVar[dict[str, tuple[float, float]]] = {"sample_rate": (8000, 192000)}
     sample_rate: int | None = None
 
     def audio(self, ctx: Context, ref: Reference, rate: int, render: Render) -> tuple[np.ndarray, int]:
@@ -472,17 +558,40 @@ def make(fault: str | Fault, *, endpoint: str | None = None, times: int | None =
     ``times`` defaults to 1 for a name and to the fault's own value for an instance.
     """
     if isinstance(fault, Fault):
+        for k in options:
+            if k not in _options(type(fault)):
+                raise _no_option(fault.key, k, type(fault))
         if endpoint is not None:
             fault.endpoint = endpoint
         if times is not UNSET:
             fault.times = times
         for k, v in options.items():
-            if not hasattr(fault, k):
-                raise TypeError(f"fault {fault.key!r} has no option {k!r}")
             setattr(fault, k, v)
+        fault.check()
         return fault
-    try:
-        cls = FAULTS[fault]
-    except KeyError:
-        raise KeyError(f"unknown fault {fault!r}; known: {', '.join(sorted(FAULTS))}") from None
+    if not isinstance(fault, str) or fault not in FAULTS:
+        raise KeyError(f"unknown fault {_show(fault)}; known: {', '.join(sorted(FAULTS))}")
+    cls = FAULTS[fault]
+    for k in options:
+        if k not in _options(cls):
+            raise _no_option(fault, k, cls)
     return cls(endpoint=endpoint, times=1 if times is UNSET else times, **options)
+
+
+def _options(cls: type[Fault]) -> list[str]:
+    from dataclasses import fields as dc_fields
+
+    return [f.name for f in dc_fields(cls) if f.init and f.name not in ("hits",)]
+
+
+class UnknownFaultOption(FaultOptionError, TypeError):
+    """An option the fault does not have (a ``TypeError``, as an unexpected keyword argument is)."""
+
+
+def _no_option(key: str, option: str, cls: type[Fault]) -> UnknownFaultOption:
+    own = [o for o in _options(cls) if o not in ("endpoint", "times")]
+    err = UnknownFaultOption(key, option, f"is not an option of it; its options: {', '.join(own) or 'none'} "
+                                          f"(and endpoint, times)")
+    err.args = (f"fault {key!r} has no option {option!r}; its options: {', '.join(own) or 'none'} "
+                f"(and endpoint, times)",)
+    return err

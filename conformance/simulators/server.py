@@ -7,7 +7,11 @@ samples) point at this server. A few control paths let clients in any language d
 - ``PUT /_simulator/files/<name>`` hosts the request body (e.g. reference audio for ``audio_url``)
   and answers ``{"url": …}``; ``GET`` serves it back;
 - ``POST /_simulator/faults`` with ``{"fault": "rate_limit", "endpoint": …, "times": …, <options>}``
-  injects a fault; ``DELETE /_simulator/faults`` clears them;
+  injects a fault; ``DELETE /_simulator/faults`` clears them. A body that is not a JSON object, an
+  unknown fault or option, or an option of the wrong type or out of its range (``times`` a whole
+  number ≥ 0 or ``null``; delays such as ``latency``'s ``seconds`` finite, 0 to
+  :data:`~conformance.simulators.faults.MAX_SECONDS`; no NaN, infinity or boolean for a number) is
+  answered 400 ``{"error": …, "field": …}`` naming the field and what is allowed;
 - ``POST /_simulator/jobs/complete`` finishes queued jobs; ``GET /_simulator/calls`` and
   ``GET /_simulator/webhooks`` list what happened.
 
@@ -37,11 +41,35 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 CONTROL = "/_simulator/"
 
 
-class SimulatorApp:
-    """ASGI app answering every request with :meth:`Simulator.handle` (work runs in a thread)."""
+def max_request_bytes() -> int:
+    """The largest request body the server reads: the largest upload any provider documents
+    (ElevenLabs' 50 MB per request today), times 4/3 (a JSON body carries audio as base64 text),
+    plus 1 MiB for the other fields and the multipart framing. Cached after the first call."""
+    global _max_request_bytes
+    if _max_request_bytes is None:
+        from conformance.spec.model import FileSize
+        from conformance.spec.registry import endpoints
 
-    def __init__(self, sim: Simulator):
+        documented = [c.max_bytes for ep in endpoints() for _, c in ep.all_rules() if isinstance(c, FileSize)]
+        _max_request_bytes = max(documented, default=DEFAULT_UPLOAD_BYTES) * 4 // 3 + 2**20
+    return _max_request_bytes
+
+
+DEFAULT_UPLOAD_BYTES = 50 * 2**20  # when no provider documents a limit
+_max_request_bytes: int | None = None
+
+
+class SimulatorApp:
+    """ASGI app answering every request with :meth:`Simulator.handle` (work runs in a thread).
+
+    A request body over ``max_body_bytes`` (default :func:`max_request_bytes`) is answered 413 before
+    it is read whole: at once when its Content-Length says so, else as soon as the chunks received
+    pass it; the connection is then closed, so a server sent many oversized uploads stays flat.
+    """
+
+    def __init__(self, sim: Simulator, *, max_body_bytes: int | None = None):
         self.sim = sim
+        self.max_body_bytes = max_request_bytes() if max_body_bytes is None else int(max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -55,15 +83,26 @@ class SimulatorApp:
                     return
         if scope["type"] != "http":  # pragma: no cover - websockets are not served
             return
+        cap = self.max_body_bytes
+        declared = next((v for k, v in scope["headers"] if k.lower() == b"content-length"), None)
+        if declared is not None and declared.strip().isdigit() and int(declared) > cap:
+            await self._send(send, _too_large(int(declared), cap, declared=True))
+            return
         body = bytearray()
         while True:
             msg = await receive()
             if msg["type"] == "http.disconnect":
                 return
             body += msg.get("body", b"")
+            if len(body) > cap:  # a chunked (or lying) upload: stop reading here
+                received = len(body)
+                del body
+                await self._send(send, _too_large(received, cap, declared=False))
+                return
             if not msg.get("more_body", False):
                 break
         request = self._request(scope, bytes(body))
+        del body
         control = await asyncio.to_thread(self._control, request)
         if control is not None:
             await self._send(send, control)
@@ -119,9 +158,7 @@ class SimulatorApp:
                                          content_type=request.headers.get("content-type", "application/octet-stream"))
                 return _json({"url": url}, 201)
             if path == CONTROL + "faults" and method == "POST":
-                spec = json.loads(request.content or b"{}")
-                fault = self.sim.inject(spec.pop("fault"), spec.pop("endpoint", None), spec.pop("times", 1), **spec)
-                return _json({"fault": fault.describe()}, 201)
+                return self._inject(request.content)
             if path == CONTROL + "faults" and method == "DELETE":
                 self.sim.clear_faults()
                 return _json({"faults": []})
@@ -132,8 +169,46 @@ class SimulatorApp:
             if path == CONTROL + "webhooks" and method == "GET":
                 return _json([dataclasses.asdict(w) for w in self.sim.webhooks])
         except (KeyError, TypeError, ValueError) as exc:
-            return _json({"error": str(exc)}, 400)
+            return _json({"error": str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)}, 400)
         return None  # GET of a hosted file: the simulator serves it
+
+    def _inject(self, content: bytes) -> SimResponse:
+        """``POST /_simulator/faults``: the fault, or 400 ``{"error", "field"}`` naming what is wrong."""
+        from conformance import safejson
+        from conformance.simulators.faults import FaultOptionError
+
+        def refuse(field: str | None, message: str) -> SimResponse:
+            return _json({"error": message, "field": field}, 400)
+
+        try:
+            spec = safejson.loads(content or b"{}")
+        except ValueError as exc:  # malformed, or nested too deeply (never a RecursionError)
+            return refuse(None, f"the body is not JSON: {exc}")
+        if not isinstance(spec, dict):
+            return refuse(None, 'the body must be a JSON object such as {"fault": "latency", "seconds": 0.5}')
+        if not isinstance(spec.get("fault"), str):
+            return refuse("fault", f"fault must be a fault name, got {json.dumps(spec.get('fault'))[:60]}")
+        name, endpoint, times = spec.pop("fault"), spec.pop("endpoint", None), spec.pop("times", 1)
+        try:
+            fault = self.sim.inject(name, endpoint, times, **spec)
+        except FaultOptionError as exc:  # a wrong type, out of range, or not an option of this fault
+            return refuse(exc.option, str(exc))
+        except KeyError as exc:  # an unknown fault, or an endpoint this simulator does not serve
+            message = str(exc.args[0]) if exc.args else str(exc)
+            return refuse("fault" if message.startswith("unknown fault") else "endpoint", message)
+        return _json({"fault": fault.describe()}, 201)
+
+
+def _too_large(size: int, cap: int, *, declared: bool) -> SimResponse:
+    """413 for a body over the server's cap. No provider documents its answer to an oversized body, so
+    the shape is assumed: ``{"detail": …}``, as the simulator's own 404 reads. ``connection: close``
+    ends the connection, so the rest of the upload is never read."""
+    said = f"its Content-Length is {size} bytes" if declared else f"more than {cap} bytes arrived ({size} so far)"
+    resp = _json({"detail": f"request body too large: {said}; the simulator reads at most {cap} bytes "
+                            f"(the largest upload the providers document, base64-encoded, plus 1 MiB)",
+                  "limit_bytes": cap}, 413)
+    resp.headers["connection"] = "close"
+    return resp
 
 
 def _json(body: Any, status: int = 200) -> SimResponse:

@@ -12,7 +12,6 @@ form with :meth:`Param.decode`.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import string
@@ -409,8 +408,12 @@ class JsonObjectString(Constraint):
     def check(self, value: Any) -> str | None:
         if not isinstance(value, str):
             return None
+        from conformance import safejson
+
         try:
-            parsed = json.loads(value)
+            parsed = safejson.loads(value)
+        except safejson.TooDeep as exc:
+            return f"must be a JSON-encoded object ({exc})"
         except ValueError:
             return "must be a JSON-encoded object"
         if not isinstance(parsed, dict):

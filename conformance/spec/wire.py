@@ -21,6 +21,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 
+from conformance import safejson
 from conformance.audio.probe import AudioDecodeError, probe, raw_info
 from conformance.spec.model import MISSING, AudioInput, Endpoint, Param, RawPcm, When
 from conformance.spec.registry import endpoints
@@ -336,8 +337,8 @@ def decode_request(endpoint: Endpoint, request: httpx.Request, *,
     ctype = request.headers.get("content-type", "")
     if endpoint.encoding == "json":
         if body:
-            try:
-                parsed = json.loads(body)
+            try:  # JSON nested too deeply (any depth: no RecursionError) is as unreadable as broken JSON
+                parsed = safejson.loads(body)
             except ValueError:
                 out.error = "request body is not valid JSON"
                 parsed = {}

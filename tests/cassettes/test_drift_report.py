@@ -181,4 +181,7 @@ def test_drift_of_a_folder_without_cassettes_says_so(tmp_path):
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "c.yaml").write_text("interactions: [{request: {}}]\n")
     broken = drift_line(tmp_path / "broken", "r1")
-    assert broken["error"].startswith(f"drift of {tmp_path / 'broken'} against the spec failed: KeyError")
+    # the broken cassette is named, with what is wrong in it (not a bare KeyError)
+    assert broken["error"] == (f"drift of {tmp_path / 'broken'} against the spec failed: CassetteError: "
+                               f"{tmp_path / 'broken' / 'c.yaml'}: interactions[0].response: expected a mapping, "
+                               f"got empty")

@@ -98,6 +98,24 @@ def test_merge_files_puts_runs_first_and_rejects_garbage(tmp_path) -> None:
         read_lines([tmp_path / "bad.jsonl"])
 
 
+@pytest.mark.parametrize("line, problem", [
+    ("[" * 100_000, "not a JSON record: JSON nested more than 100 levels deep"),
+    ('{"nodeid": "t", "outcome": "pass", "extra": ' + '{"a": ' * 120 + "1" + "}" * 120 + "}",
+     "nested more than 100 levels deep"),
+    ('"just text"', "expected a JSON object (one record per line), got a string"),
+    ('{"nodeid": "t", "outcome": "pass", "duration": "slow"}', "duration: 'slow' is not of type 'number'"),
+    ('{"kind": "run", "run_id": "r", "args": [1]}', "args.0: 1 is not of type 'string'"),
+])
+def test_read_lines_names_the_line_of_a_hostile_or_mistyped_record(tmp_path, line: str, problem: str) -> None:
+    from conformance.report.records import RecordsError
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(Record("a::t", "pass").to_dict()) + "\n" + line + "\n")
+    with pytest.raises(RecordsError) as err:
+        read_lines([bad])
+    assert str(err.value).startswith(f"{bad}:2: ") and problem in str(err.value), str(err.value)
+
+
 def test_schema_is_package_data_and_rejects_a_bad_outcome() -> None:
     from importlib.resources import files
 

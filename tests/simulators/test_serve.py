@@ -61,6 +61,16 @@ def test_faults_over_loopback_break_the_connection_like_a_real_server(simulator_
     assert httpx.post(f"{base}/_simulator/faults", json={"fault": "nope"}).status_code == 400
 
 
+def test_deep_json_over_loopback_is_the_unreadable_body_error_not_a_500(simulator_server):
+    base = simulator_server.base_url
+    headers = {"authorization": "Bearer k", "content-type": "application/json"}
+    r = httpx.post(f"{base}/v3/minimax-voice-cloning", content=b"[" * 100_000, headers=headers)
+    assert (r.status_code, r.json()["reason"], r.json()["message"]) == (400, "INVALID_REQUEST_BODY",
+                                                                        "request body is not valid JSON")
+    bad = httpx.post(f"{base}/_simulator/faults", json={"fault": "latency", "seconds": 1e308})
+    assert bad.status_code == 400 and bad.json()["field"] == "seconds" and "from 0 to 60" in bad.json()["error"]
+
+
 def test_requests_library_client_over_loopback():
     with serve_in_thread(Simulator("elevenlabs")) as server:
         r = requests.post(server.base_url + STS_PATH, headers={"xi-api-key": "k"},
