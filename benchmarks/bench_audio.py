@@ -5,10 +5,11 @@
     .venv/bin/python benchmarks/bench_audio.py --seconds 60
 
 Prints, for each measurement, audio seconds processed per wall second (×RT) next to its target:
-``analyze`` ≥ 300×, speaker embedding ≥ 50×, DNSMOS ≥ 20×; the ratio of each to a plain baseline
+``analyze`` ≥ 500×, speaker embedding ≥ 300×, DNSMOS ≥ 40×; the ratio of each to a plain baseline
 measured in the same run (decoding the same WAV) so a slow machine shows as a slow baseline too;
-the first ``analyze`` of a fresh process (numba cache cold vs warm); and the peak memory (RSS) of
-the process with every model loaded, against the 1.5 GB target.
+the first ``analyze`` + timing (DTW) check of a fresh process with an empty cache directory
+(target ≤ 3 s: nothing is compiled at run time), against a second fresh process; and the peak
+memory (RSS) of the process with every model loaded, against the 1.5 GB target.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def first_analyze_in_new_process(path: str, cache_home: str) -> float:
             f"analyze({path!r}); y = corpus.make_clip('en_kal', 2.0, 16000); "
             "timing.timing_preservation((y, 16000), (y, 16000)); print(time.perf_counter() - t)")
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
-    env["XDG_CACHE_HOME"] = cache_home
+    env["XDG_CACHE_HOME"] = cache_home  # empty: whatever a first run would compile or cache, it pays here
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     return float(out.stdout.strip().splitlines()[-1])
@@ -81,13 +82,13 @@ def main() -> None:
     print(f"audio checks on a {seconds:g} s, {sr} Hz mono WAV ({os.cpu_count()} cores, load average {load:.1f}: "
           "other processes share these cores, read the ratios to the baseline)")
     print(f"  baseline decode          {seconds / base:8.0f}× real time")
-    rows = [("analyze", t_analyze, 300), ("speaker embedding", t_embed, 50), ("DNSMOS", t_mos, 20)]
+    rows = [("analyze", t_analyze, 500), ("speaker embedding", t_embed, 300), ("DNSMOS", t_mos, 40)]
     for name, t, target in rows:
         rt = seconds / t
         print(f"  {name:<24s} {rt:8.0f}× real time  (target ≥ {target}×: {'ok' if rt >= target else 'BELOW'}; "
               f"{t / base:5.1f}× the baseline's time)")
-    print(f"  first analyze + DTW in a new process: {cold:.2f} s with a cold numba cache, {warm:.2f} s warm "
-          f"({cold / warm:.1f}× faster)")
+    print(f"  first analyze + DTW in a new process: {cold:.2f} s with an empty cache (target ≤ 3 s: "
+          f"{'ok' if cold <= 3 else 'ABOVE'}), {warm:.2f} s in a second new process ({cold / warm:.2f}×)")
     print(f"  peak memory with every model loaded: {peak_mb:.0f} MB (target ≤ 1536 MB: "
           f"{'ok' if peak_mb <= 1536 else 'ABOVE'})")
 

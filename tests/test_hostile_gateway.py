@@ -67,8 +67,7 @@ def test_a_run_recording_through_an_echoing_gateway_writes_and_prints_no_secret(
     target = gateway.url.replace("http://", f"http://gateway-user:{URL_PASSWORD}@")
     proc = subprocess.run(
         [*CLI, "run", "--target", f"url={target}", "--record-mode", "rewrite", "--cassette-dir", "cassettes", "-v",
-         "-k", "ignored_auth or positive_data_acceptance or test_flow or not_silent or text_length or model_one_of"
-               " or audio_required", "--", "-l", "--tb=long"],
+         "-k", "ignored_auth or positive_data_acceptance or test_flow or model_one_of", "--", "-l", "--tb=long"],
         cwd=tmp_path, env=_env(), capture_output=True, timeout=600)
     assert gateway.requests > 20  # the run went through the gateway, answers compressed and echoing
     assert list((tmp_path / "cassettes").rglob("*.yaml")), proc.stdout.decode()[-2000:]

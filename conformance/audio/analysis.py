@@ -125,22 +125,40 @@ def analyze(src: Source | Decoded | Any, *, silence_threshold_dbfs: float = -50.
         trail = (len(silent) - 1 - active_idx[-1]) * FRAME_S
     else:
         lead = trail = d.duration
-    f0 = f0_track(y, sr)
+    loudness, tpeak, f0, bandwidth = _in_parallel(
+        lambda: integrated_loudness(multi, sr), lambda: true_peak(multi, sr), lambda: f0_track(y, sr),
+        lambda: effective_bandwidth(y, sr), parallel=d.duration >= PARALLEL_SECONDS)
     voiced = f0[np.isfinite(f0)]
     return AudioReport(
         info=d.info, sample_rate=sr, channels=d.channels, duration_s=d.duration,
-        loudness_lufs=integrated_loudness(multi, sr),
-        peak_dbfs=_db(peak), true_peak_dbtp=_db(true_peak(multi, sr)),
+        loudness_lufs=loudness,
+        peak_dbfs=_db(peak), true_peak_dbtp=_db(tpeak),
         clipping_ratio=clipping_ratio(multi), dc_offset=float(np.mean(y, dtype=np.float64)),
         silence_ratio=float(np.mean(silent)) if len(silent) else 1.0,
         leading_silence_s=float(min(lead, d.duration)), trailing_silence_s=float(min(trail, d.duration)),
-        snr_db=snr_estimate(frame_db), bandwidth_hz=effective_bandwidth(y, sr),
+        snr_db=snr_estimate(frame_db), bandwidth_hz=bandwidth,
         f0_median_hz=float(np.median(voiced)) if len(voiced) else None,
         f0_min_hz=float(np.percentile(voiced, 5)) if len(voiced) else None,
         f0_max_hz=float(np.percentile(voiced, 95)) if len(voiced) else None,
         voiced_ratio=float(len(voiced) / max(1, len(f0))),
         silence_threshold_dbfs=silence_threshold_dbfs,
     )
+
+
+#: audio at least this long is measured on two threads (filters and FFTs release the GIL); not in a
+#: pytest-xdist worker, where the workers already share the cores
+PARALLEL_SECONDS = 20.0
+
+
+def _in_parallel(*tasks: Any, parallel: bool = True) -> list[Any]:
+    import os
+
+    if not parallel or os.environ.get("PYTEST_XDIST_WORKER") or (os.cpu_count() or 1) < 2:
+        return [t() for t in tasks]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(lambda t: t(), tasks))
 
 
 SILENCE_PEAK_DBFS = -80.0  # below this everywhere: nothing a listener or a model could judge
@@ -225,26 +243,26 @@ def integrated_loudness(multi: np.ndarray, sr: int) -> float | None:
     if n < block + 1 or multi.shape[0] > 5:
         return None
     meter = pyln.Meter(sr)
-    b, a = np.array([1.0]), np.array([1.0])
-    gain = 1.0
-    for stage in meter._filters.values():
-        b, a = np.convolve(b, stage.b), np.convolve(a, stage.a)
-        gain *= stage.passband_gain
+    # pyloudnorm's two K-weighting biquads as second-order sections, run in float32: 4x faster than
+    # one 4th-order float64 filter, within 1e-4 of it (0.001 LU on the result)
+    sos = np.array([np.concatenate([stage.b, stage.a]) for stage in meter._filters.values()])
+    sos[0, :3] *= np.prod([stage.passband_gain for stage in meter._filters.values()])
+    sos = sos.astype(np.float32)
     n_blocks = int(np.round((n / sr - 0.4) / 0.1)) + 1
     z = np.zeros(n_blocks)
     weights = [1.0, 1.0, 1.0, 1.41, 1.41]
     seg = int(step)
     for i, ch in enumerate(multi):
-        k = signal.lfilter(b * gain, a, ch.astype(np.float64))
+        k = signal.sosfilt(sos, np.asarray(ch, dtype=np.float32))
         k *= k
         if seg == step and block == 4 * seg:  # every standard rate: sum 100 ms segments, 4 to a block
             m = n // seg
-            parts = k[: m * seg].reshape(m, seg).sum(axis=1)
-            parts = np.concatenate((parts, [k[m * seg:].sum()], np.zeros(4)))
+            parts = k[: m * seg].reshape(m, seg).sum(axis=1, dtype=np.float64)
+            parts = np.concatenate((parts, [k[m * seg:].sum(dtype=np.float64)], np.zeros(4)))
             blocks = parts[0:n_blocks] + parts[1:n_blocks + 1] + parts[2:n_blocks + 2] + parts[3:n_blocks + 3]
         else:
             starts = (np.arange(n_blocks) * step).astype(np.int64)
-            c = np.concatenate(([0.0], np.cumsum(k)))
+            c = np.concatenate(([0.0], np.cumsum(k, dtype=np.float64)))
             blocks = c[np.minimum(starts + block, n)] - c[np.minimum(starts, n)]
         z += weights[i] * blocks / block
     with np.errstate(divide="ignore"):
@@ -290,9 +308,15 @@ def true_peak(multi: np.ndarray, sr: int) -> float:
                 runs[-1] = (runs[-1][0], b + 1)
             else:
                 runs.append((int(b), int(b) + 1))
+        # every run oversampled in one call: the runs joined by zeros longer than the filter, so each
+        # is filtered as if alone (as separate calls would), without a Python call per run
+        gap = np.zeros(len(taps) // factor + 2)
+        pieces: list[Any] = []
         for a, b in runs:
             lo, hi = max(0, a * block - 32), min(n, b * block + 32)
-            up = signal.upfirdn(taps, ch[lo:hi].astype(np.float64), factor)[delay:]
+            pieces += [ch[lo:hi].astype(np.float64), gap]
+        if pieces:
+            up = signal.upfirdn(taps, np.concatenate(pieces), factor)[delay:]
             best = max(best, float(np.max(np.abs(up))), peak)
     return best
 
@@ -322,6 +346,7 @@ def effective_bandwidth(y: np.ndarray, sr: int, *, floor_db: float = 60.0, share
     7540.0
     """
     np = need("numpy", "effective bandwidth")
+    sfft = need("scipy.fft", "effective bandwidth")
     if len(y) < n_fft:
         y = np.pad(y, (0, n_fft - len(y)))
     m = len(y) // n_fft
@@ -331,8 +356,9 @@ def effective_bandwidth(y: np.ndarray, sr: int, *, floor_db: float = 60.0, share
     chunk = 2048
     spectra = []
     for i in range(0, m, chunk):
-        fr = y[i * n_fft: min(m, i + chunk) * n_fft].reshape(-1, n_fft) * window
-        p = np.abs(np.fft.rfft(fr, axis=1)) ** 2
+        fr = y[i * n_fft: min(m, i + chunk) * n_fft].reshape(-1, n_fft).astype(np.float32) * window
+        spec = sfft.rfft(fr, axis=1)  # float32 in, complex64 out: half numpy's float64 work
+        p = (spec.real ** 2 + spec.imag ** 2).astype(np.float64)
         spectra.append(p)
         energies.append(p.sum(axis=1))
     e = np.concatenate(energies)
@@ -354,6 +380,7 @@ def f0_track(y: np.ndarray, sr: int, *, fmin: float = 50.0, fmax: float = 600.0,
              frame_s: float = 0.04, threshold: float = 0.2, silence_dbfs: float = -50.0) -> np.ndarray:
     """YIN F0 (Hz) every ``hop_s`` seconds on an 8 kHz copy; NaN where unvoiced or silent."""
     np = need("numpy", "F0")
+    sfft = need("scipy.fft", "F0")
     from conformance.audio.corpus import resample
 
     x = resample(np.asarray(y, dtype=np.float32), sr, F0_SR) if sr != F0_SR else np.asarray(y, np.float32)
@@ -378,9 +405,9 @@ def f0_track(y: np.ndarray, sr: int, *, fmin: float = 50.0, fmax: float = 600.0,
         s0 = starts[sel][:, None]
         frames = x[s0 + idx]
         # difference function d(tau) = E0 + E_tau - 2 r(tau) over a window of w samples
-        spec_a = np.fft.rfft(frames, nfft, axis=1)
-        spec_b = np.fft.rfft(frames[:, :w], nfft, axis=1)
-        r = np.fft.irfft(spec_a * np.conj(spec_b), nfft, axis=1)[:, 1: tau_max + 1]
+        spec_a = sfft.rfft(frames, nfft, axis=1)
+        spec_b = sfft.rfft(frames[:, :w], nfft, axis=1)
+        r = sfft.irfft(spec_a * np.conj(spec_b), nfft, axis=1)[:, 1: tau_max + 1]
         e0 = c2[s0[:, 0] + w] - c2[s0[:, 0]]
         etau = c2[s0 + taus + w] - c2[s0 + taus]
         d = np.maximum(e0[:, None] + etau - 2 * r, 0)

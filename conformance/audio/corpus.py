@@ -142,7 +142,7 @@ def resample(y: np.ndarray, orig_sr: int, sr: int) -> np.ndarray:
         import soxr
 
         return np.asarray(soxr.resample(y, orig_sr, sr, quality="HQ"), dtype=np.float32)
-    except ImportError:  # pragma: no cover - soxr ships with librosa
+    except ImportError:  # pragma: no cover - soxr comes with the audio extra
         from math import gcd
 
         from scipy.signal import resample_poly

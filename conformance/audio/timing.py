@@ -44,8 +44,9 @@ class TimingReport:
 
 def _features(y: Any, hop: int) -> Any:
     np = need("numpy", "timing_preservation()")
-    librosa = need("librosa", "timing_preservation()")
-    m = librosa.feature.mfcc(y=y, sr=SR, n_mfcc=20, n_fft=1024, hop_length=hop, n_mels=40)[1:]
+    from conformance.audio.features import mfcc
+
+    m = mfcc(y, SR, 20, 1024, hop, 40)[1:]
     m = (m - m.mean(axis=1, keepdims=True)) / (m.std(axis=1, keepdims=True) + 1e-6)
     return m.astype(np.float64)
 
@@ -57,10 +58,11 @@ def timing_preservation(source: Any, converted: Any, *, max_duration: float | No
     ``band`` is the Sakoe-Chiba band radius as a fraction of the longer sequence.
     """
     np = need("numpy", "timing_preservation()")
-    librosa = need("librosa", "timing_preservation()")
+    need("scipy", "timing_preservation()")
     from conformance.audio.analysis import f0_track
     from conformance.audio.corpus import resample
     from conformance.audio.decoding import as_decoded
+    from conformance.audio.features import dtw_path
 
     a = as_decoded(source, max_duration=max_duration)
     b = as_decoded(converted, max_duration=max_duration)
@@ -71,8 +73,7 @@ def timing_preservation(source: Any, converted: Any, *, max_duration: float | No
     while max(len(ya), len(yb)) / hop > MAX_FRAMES:
         hop *= 2
     fa, fb = _features(ya, hop), _features(yb, hop)
-    _, path = librosa.sequence.dtw(X=fa, Y=fb, metric="euclidean", global_constraints=True, band_rad=band)
-    path = path[::-1]
+    path = dtw_path(fa, fb, band)  # librosa.sequence.dtw's path, without its JIT compile
     ia, ib = path[:, 0].astype(float), path[:, 1].astype(float)
     frame_s = hop / SR
     if np.ptp(ia) > 0:

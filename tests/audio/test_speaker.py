@@ -81,11 +81,11 @@ def test_equal_error_rate_arithmetic():
     assert eer == pytest.approx(0.5)
 
 
-def test_fallback_backend_without_torch_is_labelled_and_works(monkeypatch):
-    def no_torch():
-        raise MissingExtraError("the Resemblyzer speaker encoder needs 'torch'")
+def test_fallback_backend_without_the_speaker_extra_is_labelled_and_works(monkeypatch):
+    def no_extra():
+        raise MissingExtraError("the speaker encoder's voice-activity detection needs 'webrtcvad'")
 
-    monkeypatch.setattr(speaker, "_encoder", no_torch)
+    monkeypatch.setattr(speaker, "_encoder", no_extra)
     assert speaker.resolve_backend("auto") == "mfcc"
     e = speaker_embedding(corpus.clips("en_kal")[0].path)
     assert e.shape == (60,)
