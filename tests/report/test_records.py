@@ -160,3 +160,22 @@ def test_every_text_a_record_carries_is_masked():
                         "cause": f"AssertionError: {key}"}, secrets=[key], nodeid="t::x", outcome="fail")
     assert key not in json.dumps(rec.to_dict())
     assert rec.measured["content_type"] == "text/***" and rec.extra["checks"][0]["message"] == "echoed ***"
+
+
+def test_the_same_audio_is_encoded_once_per_process(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.report import records
+
+    records._ENCODED.clear()
+    calls = []
+    real = records._encode_audio
+    monkeypatch.setattr(records, "_encode_audio", lambda *a: calls.append(1) or real(*a))
+    wav = tone_wav(440, 1.0)
+    first = encode_audio(wav)
+    assert encode_audio(wav) == first and len(calls) == 1  # inline: the cached result
+    other = encode_audio(tone_wav(880, 1.0))
+    assert other["data"] != first["data"] and len(calls) == 2
+    # sidecars: the file is written into each folder that asks for it, from the cache
+    a = encode_audio(wav, sidecar_dir=tmp_path / "a" / "media")
+    b = encode_audio(wav, sidecar_dir=tmp_path / "b" / "media")
+    assert len(calls) == 3 and a["path"] == b["path"]
+    assert (tmp_path / "a" / a["path"]).read_bytes() == (tmp_path / "b" / b["path"]).read_bytes()

@@ -70,7 +70,7 @@ def test_a_hundred_speech_panels_stay_under_ten_megabytes() -> None:
     from conformance.audio.corpus import make_clip
 
     clips = {role: (make_clip(spk, 3.0, 16000), 16000) for role, spk in
-             (("input", "en_slt"), ("reference", "cs_machac"), ("output", "en_slt"))}
+             (("input", "en_slt"), ("reference", "cs_machac"), ("output", "en_kal"))}
     rec = build_record({"audio": clips}, nodeid="t::s", outcome="pass")
     html = render_html([rec] * 100)
     # each clip embedded once; the other 99 panels point to it
