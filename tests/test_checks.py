@@ -220,3 +220,82 @@ def test_the_mos_floor_rejects_silence_and_noise_and_passes_speech() -> None:
     from conformance.audio import predicted_mos
 
     assert predicted_mos((np.zeros(sr * 4, dtype="float32"), sr)).ovrl < t.mos_floor
+
+
+# ---------------------------------------------------------------------------------------------
+# each audio check at its thresholds: just inside and just outside, both bounds
+# ---------------------------------------------------------------------------------------------
+
+
+def _tone(seconds: float, sr: int = 16000) -> tuple:
+    import numpy as np
+
+    t = np.arange(int(round(seconds * sr))) / sr
+    return (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), sr
+
+
+@pytest.mark.parametrize(("delta", "passed"), [(-0.03, True), (0.03, False)])
+@pytest.mark.parametrize("side", [-1, 1])
+def test_duration_conformance_keeps_its_tolerance_on_both_sides(delta: float, passed: bool, side: int) -> None:
+    """A voice changer's output may differ from its input by ``tolerance × input + 0.1 s``, longer or
+    shorter: 0.03 s inside that slack passes, 0.03 s outside fails."""
+    source = 4.0
+    slack = source * checks.THRESHOLDS.duration_tolerance + 0.1
+    out = source + side * (slack + delta)
+    result = checks.run("duration_conformance", Case(audio=_tone(out), source_seconds=source))
+    assert result.passed is passed, (out, result.message)
+    # the tolerance is read from the thresholds: at zero only the fixed 0.1 s is left
+    import dataclasses
+
+    strict = dataclasses.replace(checks.THRESHOLDS, duration_tolerance=0.0)
+    assert checks.run("duration_conformance", Case(audio=_tone(source + side * 0.13), source_seconds=source,
+                                                   thresholds=strict)).passed is False
+    assert checks.run("duration_conformance", Case(audio=_tone(source + side * 0.07), source_seconds=source,
+                                                   thresholds=strict)).passed is True
+
+
+@pytest.mark.parametrize(("seconds", "passed"), [(0.47, False), (0.53, True)])
+def test_duration_conformance_any_output_is_at_least_half_a_second(seconds: float, passed: bool) -> None:
+    assert checks.run("duration_conformance", Case(audio=_tone(seconds))).passed is passed
+
+
+def test_duration_conformance_any_output_is_at_most_ten_minutes() -> None:
+    import numpy as np
+
+    sr = 8000
+    long = (np.tile(_tone(1.0, sr)[0], 601), sr)
+    assert not checks.run("duration_conformance", Case(audio=long)).passed
+    assert checks.run("duration_conformance", Case(audio=(long[0][: 599 * sr], sr))).passed
+
+
+def _format_case(actual_rate: int, declared_rate: int, container: str = "wav") -> Case:
+    from types import SimpleNamespace
+
+    from conformance.audio.decoding import encode
+
+    from conformance.audio import corpus
+
+    y = corpus.make_clip("en_kal", 1.5, actual_rate)  # speech: full bandwidth for the rate
+    audio = SimpleNamespace(audio=encode(y, actual_rate, "wav"), format="wav", sample_rate=actual_rate, codec="pcm")
+    fmt = SimpleNamespace(name=f"wav_{declared_rate}", container=container, sample_rate=declared_rate, codec="pcm",
+                          bitrate_kbps=None, source="test")
+    return Case(audio=audio, expect_format=fmt)
+
+
+def test_output_format_conformance_compares_the_sample_rate_and_the_container() -> None:
+    assert checks.run("output_format_conformance", _format_case(16000, 16000)).passed
+    wrong_rate = checks.run("output_format_conformance", _format_case(16000, 22050))
+    assert not wrong_rate.passed and wrong_rate.measured["sample_rate"] == 16000
+    assert wrong_rate.expected["sample_rate"] == 22050
+    assert not checks.run("output_format_conformance", _format_case(16000, 16000, container="mp3")).passed
+
+
+def test_positive_data_acceptance_refuses_an_error_sent_with_http_200_and_any_other_status() -> None:
+    ep = spec.get("modelslab.text_to_audio")
+    ctype = "application/json"
+    error = json.dumps({"status": "error", "message": "Invalid API key"}).encode()
+    result = checks.run("positive_data_acceptance", Case(endpoint=ep, status=200, body=error, content_type=ctype))
+    assert not result.passed and result.measured["body_status"] == "error"
+    for status in (201, 400, 422, 500):
+        assert not checks.run("positive_data_acceptance", Case(endpoint=ep, status=status, body=b"{}",
+                                                               content_type=ctype)).passed

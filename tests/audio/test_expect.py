@@ -70,3 +70,53 @@ def test_quality_and_timing_expectations():
     expect_audio(clip.path).mos_at_least(2.5).intelligible(clip.text, max_wer=0.4).timing_preserved((y, sr))
     with pytest.raises(AudioExpectationError, match="FAIL  wer"):
         expect_audio(clip.path).intelligible("completely different words about a cat", max_wer=0.4)
+
+
+# each assertion at its thresholds: just inside and just outside, both bounds
+
+
+def _tone_then_silence(tone_s: float, silence_s: float, sr: int = 16000, level: float = 0.3) -> bytes:
+    import numpy as np
+
+    t = np.arange(int(tone_s * sr)) / sr
+    y = np.concatenate([level * np.sin(2 * np.pi * 220 * t), np.zeros(int(silence_s * sr))]).astype(np.float32)
+    return encode(y, sr, "wav")
+
+
+@pytest.mark.parametrize(("expected", "ok"), [(2.15, True), (2.25, False), (1.85, True), (1.75, False)])
+def test_duration_about_keeps_its_tolerance_both_ways(expected: float, ok: bool) -> None:
+    audio = _tone_then_silence(2.0, 0.0)
+    if ok:
+        expect_audio(audio).duration_about(expected, tolerance=0.2)
+    else:
+        with pytest.raises(AudioExpectationError, match="duration"):
+            expect_audio(audio).duration_about(expected, tolerance=0.2)
+
+
+@pytest.mark.parametrize(("limit", "ok"), [(0.55, True), (0.45, False)])
+def test_not_silent_keeps_its_limit(limit: float, ok: bool) -> None:
+    audio = _tone_then_silence(1.0, 1.0)  # half silence
+    assert expect_audio(audio).report.silence_ratio == pytest.approx(0.5, abs=0.03)
+    if ok:
+        expect_audio(audio).not_silent(limit)
+    else:
+        with pytest.raises(AudioExpectationError, match="silence_ratio"):
+            expect_audio(audio).not_silent(limit)
+
+
+@pytest.mark.parametrize(("rate", "ok"), [(16000, True), (8000, False), (22050, False), (48000, False)])
+def test_has_format_wants_the_very_sample_rate(rate: int, ok: bool) -> None:
+    audio = _tone_then_silence(1.0, 0.0)
+    if ok:
+        expect_audio(audio).has_format("wav", sample_rate=rate)
+    else:
+        with pytest.raises(AudioExpectationError, match="sample_rate"):
+            expect_audio(audio).has_format("wav", sample_rate=rate)
+
+
+@pytest.mark.parametrize(("dbfs", "silent"), [(-45.0, False), (-55.0, True)])
+def test_the_silence_threshold_is_50_dbfs(dbfs: float, silent: bool) -> None:
+    """A steady tone 5 dB above the -50 dBFS threshold is sound, 5 dB below is silence."""
+    level = 10 ** (dbfs / 20) * 2 ** 0.5  # a sine's RMS is its peak / sqrt(2)
+    ratio = expect_audio(_tone_then_silence(1.0, 0.0, level=level)).report.silence_ratio
+    assert ratio == (pytest.approx(1.0, abs=0.02) if silent else pytest.approx(0.0, abs=0.02))
