@@ -230,7 +230,7 @@ def test_the_mos_floor_rejects_silence_and_noise_and_passes_speech() -> None:
 def _tone(seconds: float, sr: int = 16000) -> tuple:
     import numpy as np
 
-    t = np.arange(int(round(seconds * sr))) / sr
+    t = np.arange(round(seconds * sr)) / sr
     return (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), sr
 
 
