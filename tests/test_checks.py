@@ -271,9 +271,8 @@ def test_duration_conformance_any_output_is_at_most_ten_minutes() -> None:
 def _format_case(actual_rate: int, declared_rate: int, container: str = "wav") -> Case:
     from types import SimpleNamespace
 
-    from conformance.audio.decoding import encode
-
     from conformance.audio import corpus
+    from conformance.audio.decoding import encode
 
     y = corpus.make_clip("en_kal", 1.5, actual_rate)  # speech: full bandwidth for the rate
     audio = SimpleNamespace(audio=encode(y, actual_rate, "wav"), format="wav", sample_rate=actual_rate, codec="pcm")
