@@ -491,6 +491,22 @@ class SilentAudio(AudioFault):
 
 
 @dataclass
+class ShortAudio(AudioFault):
+    """The audio stops early: the right format and voice, cut to ``seconds`` (default 0.3 s: under
+    the half second any output must last, and far from a voice changer's input length)."""
+
+    key: ClassVar[str] = "short_audio"
+    trips: ClassVar[tuple[str, ...]] = ("duration_conformance",)
+    applies_to: ClassVar[str] = "audio"
+    limits: ClassVar[dict[str, tuple[float, float]]] = {"seconds": (0.01, MAX_SECONDS)}
+    seconds: float = 0.3
+
+    def audio(self, ctx: Context, ref: Reference, rate: int, render: Render) -> tuple[np.ndarray, int]:
+        y = render(ref, rate)
+        return y[: max(1, round(self.seconds * rate))], rate
+
+
+@dataclass
 class WrongSpeaker(AudioFault):
     """The audio is spoken by another voice than asked (``speaker``: a fixture speaker id; by default
     the fixture speaker least like the voice asked, see :meth:`Simulator.wrong_speaker_reference`)."""

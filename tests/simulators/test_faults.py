@@ -190,6 +190,20 @@ def test_silent_audio_is_full_length_digital_silence(sim, provider_id):
     assert float(np.sqrt(np.mean(_pcm(right) ** 2))) > 0.01
 
 
+@pytest.mark.parametrize("seconds", [0.3, 1.0])
+def test_short_audio_cuts_the_output_to_its_length_and_keeps_the_format(sim, seconds):
+    from conformance.audio.analysis import analyze
+
+    full = analyze(call(sim, "elevenlabs", output_format="wav_16000").audio).duration_s
+    sim.inject("short_audio", endpoint="elevenlabs", seconds=seconds)
+    cut = call(sim, "elevenlabs", output_format="wav_16000")
+    report = analyze(cut.audio)
+    assert report.sample_rate == 16000 and report.duration_s == pytest.approx(seconds, abs=0.01)
+    assert report.duration_s < full
+    with pytest.raises(ValueError, match="seconds"):
+        sim.inject("short_audio", seconds=0)
+
+
 def test_silent_audio_is_caught_by_analyze(sim):
     from conformance.audio.analysis import analyze
 
@@ -305,8 +319,8 @@ def test_wrong_error_shape_changes_only_errors_keeping_their_status(sim, provide
 # -- faults carry their own behaviour --------------------------------------------------------------
 
 KEYS = {"rate_limit", "server_error", "html_error_page", "timeout", "latency", "truncated_body", "malformed_json",
-        "wrong_content_type", "wrong_error_shape", "wrong_sample_rate", "silent_audio", "wrong_speaker",
-        "job_failed", "job_stuck"}
+        "wrong_content_type", "wrong_error_shape", "wrong_sample_rate", "silent_audio", "short_audio",
+        "wrong_speaker", "job_failed", "job_stuck"}
 
 
 @pytest.mark.parametrize("key", sorted(KEYS))
