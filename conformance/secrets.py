@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 #: more values to mask, comma- or newline-separated (kept off command lines and out of reports)
@@ -139,6 +139,12 @@ def forms(secret: str) -> tuple[str, ...]:
     return tuple(sorted((f for f in found if f == secret or len(f) >= MIN_FORM), key=len, reverse=True))
 
 
+@lru_cache(maxsize=64)
+def _all_forms(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Every form of every value, longest first (a longer form is replaced before a part of it)."""
+    return tuple(sorted({f for v in values if len(v) >= MIN_SECRET for f in forms(v)}, key=len, reverse=True))
+
+
 def mask(text: str, extra: Iterable[str] = (), *, placeholder: str = MASK, env: bool = True) -> str:
     """``text`` with every known secret (:func:`known`, plus ``extra``), in every form (:func:`forms`),
     replaced by ``placeholder``. ``env=False`` masks only the registered values and ``extra``.
@@ -149,7 +155,7 @@ def mask(text: str, extra: Iterable[str] = (), *, placeholder: str = MASK, env: 
     values = known(extra) if env else tuple(dict.fromkeys([*_runtime, *extra]))
     if not text or not values:
         return text
-    for form in sorted({f for v in values if len(v) >= MIN_SECRET for f in forms(v)}, key=len, reverse=True):
+    for form in _all_forms(values):
         if form in text:
             text = text.replace(form, placeholder)
     return text
@@ -160,7 +166,7 @@ def mask_bytes(data: bytes, extra: Iterable[str] = (), *, placeholder: bytes = M
     values = known(extra) if env else tuple(dict.fromkeys([*_runtime, *extra]))
     if not data or not values:
         return data
-    for form in sorted({f for v in values if len(v) >= MIN_SECRET for f in forms(v)}, key=len, reverse=True):
+    for form in _all_forms(values):
         enc = form.encode()
         if enc in data:
             data = data.replace(enc, placeholder)

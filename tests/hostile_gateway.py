@@ -22,7 +22,6 @@ from urllib.parse import quote
 
 import httpx
 
-KEY_HEADERS = ("xi-api-key", "x-api-key", "authorization", "api-key")
 #: how answers are compressed, in turn
 ENCODINGS = ("GZIP", "identity, gzip", "gzip", "Deflate", "")
 
@@ -37,7 +36,10 @@ def encodings(key: str) -> dict[str, str]:
 
 
 def _caller_key(headers: Any, body: bytes) -> str | None:
-    for name in KEY_HEADERS:
+    """The key the caller sent, wherever the spec says a key travels (a header or a JSON field)."""
+    from conformance.secrets import secret_fields, secret_headers
+
+    for name in sorted(secret_headers()):
         value = headers.get(name)
         if value:
             return value.split(" ", 1)[1] if value.lower().startswith(("bearer ", "token ")) else value
@@ -45,7 +47,9 @@ def _caller_key(headers: Any, body: bytes) -> str | None:
         data = json.loads(body)
     except ValueError:
         return None
-    return data.get("key") if isinstance(data, dict) and isinstance(data.get("key"), str) else None
+    if isinstance(data, dict):
+        return next((v for k, v in data.items() if k in secret_fields() and isinstance(v, str)), None)
+    return None
 
 
 def _echo_json(data: Any, key: str, status: int) -> Any:

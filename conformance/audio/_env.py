@@ -7,6 +7,7 @@ first run on a new machine compiles nothing (see :mod:`conformance.audio.feature
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
 EXTRA_FOR = {
@@ -30,3 +31,11 @@ def need(module: str, what: str) -> Any:
         raise MissingExtraError(
             f"{what} needs {top!r}, which is not installed: pip install 'voice-conformance[{extra}]' ({exc})"
         ) from None
+
+
+def worker_threads(limit: int = 4) -> int:
+    """Threads a measurement may use: every core (at most ``limit``) when the process has them to
+    itself, one in a pytest-xdist worker (the workers already share the cores)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return 1
+    return max(1, min(os.cpu_count() or 1, limit))

@@ -151,13 +151,14 @@ PARALLEL_SECONDS = 20.0
 
 
 def _in_parallel(*tasks: Any, parallel: bool = True) -> list[Any]:
-    import os
+    from conformance.audio._env import worker_threads
 
-    if not parallel or os.environ.get("PYTEST_XDIST_WORKER") or (os.cpu_count() or 1) < 2:
+    threads = worker_threads(limit=2) if parallel else 1
+    if threads < 2:
         return [t() for t in tasks]
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(2) as pool:
+    with ThreadPoolExecutor(threads) as pool:
         return list(pool.map(lambda t: t(), tasks))
 
 

@@ -64,32 +64,28 @@ _UNKNOWN_FRAMES = 1 << 62  # libsndfile's frame count of a stream whose length i
 LENIENT_FFMPEG_TIMEOUT = 30.0  # seconds ffmpeg gets for bytes libsndfile refused (strict=False)
 
 
-def max_duration_default() -> float:
-    """The decode cap in seconds: ``$VOICE_CONFORMANCE_MAX_SECONDS`` or 600."""
-    value = os.environ.get(ENV_MAX)
+def _positive_env(name: str, default: float, unit: str) -> float:
+    """The positive number ``$name`` holds, else ``default``; anything else is a ValueError naming it."""
+    value = os.environ.get(name)
     if not value:
-        return DEFAULT_MAX_DURATION
+        return default
     try:
         cap = float(value)
     except ValueError:
-        raise ValueError(f"{ENV_MAX}={value!r} is not a number of seconds") from None
+        raise ValueError(f"{name}={value!r} is not a number of {unit}") from None
     if not cap > 0:
-        raise ValueError(f"{ENV_MAX} must be positive, got {value!r}")
+        raise ValueError(f"{name} must be positive, got {value!r}")
     return cap
+
+
+def max_duration_default() -> float:
+    """The decode cap in seconds: ``$VOICE_CONFORMANCE_MAX_SECONDS`` or 600."""
+    return _positive_env(ENV_MAX, DEFAULT_MAX_DURATION, "seconds")
 
 
 def max_samples_default() -> float:
     """The decode cap in samples (frames × channels): ``$VOICE_CONFORMANCE_MAX_SAMPLES`` or 57,600,000."""
-    value = os.environ.get(ENV_MAX_SAMPLES)
-    if not value:
-        return DEFAULT_MAX_SAMPLES
-    try:
-        cap = float(value)
-    except ValueError:
-        raise ValueError(f"{ENV_MAX_SAMPLES}={value!r} is not a number of samples") from None
-    if not cap > 0:
-        raise ValueError(f"{ENV_MAX_SAMPLES} must be positive, got {value!r}")
-    return cap
+    return _positive_env(ENV_MAX_SAMPLES, DEFAULT_MAX_SAMPLES, "samples")
 
 
 @dataclass(frozen=True)

@@ -64,13 +64,11 @@ def _hann(n: int) -> np.ndarray:
 
 
 def _fft_workers(frames: int) -> int:
-    """FFT threads: every core for long signals when the process has them to itself, one in a
-    pytest-xdist worker or for short signals (where threads cost more than they save)."""
-    import os
+    """FFT threads: :func:`~conformance.audio._env.worker_threads` for long signals, one for short
+    ones (where threads cost more than they save)."""
+    from conformance.audio._env import worker_threads
 
-    if frames < 2000 or os.environ.get("PYTEST_XDIST_WORKER"):
-        return 1
-    return max(1, min(os.cpu_count() or 1, 4))
+    return 1 if frames < 2000 else worker_threads()
 
 
 def power_spectrogram(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:

@@ -168,14 +168,6 @@ def forward(mels: np.ndarray) -> np.ndarray:
     return emb / np.where(norms > 0, norms, 1.0)
 
 
-def worker_threads() -> int:
-    """Threads to embed with: every core when the process has them to itself, one in a pytest-xdist
-    worker (the workers already share the cores)."""
-    import os
-
-    return 1 if os.environ.get("PYTEST_XDIST_WORKER") else max(1, min(os.cpu_count() or 1, 4))
-
-
 def _one_blas_thread() -> Any:
     import contextlib
 
@@ -192,7 +184,8 @@ def embed(wav: np.ndarray, *, rate: float | None = None, threads: int | None = N
     cut into partials at ``rate`` per second (1.3, as Resemblyzer; 0.7 past 30 s, where the average
     over so many partials no longer needs the overlap), each embedded, averaged, normalised.
 
-    The partials are split evenly over ``threads`` Python threads (default :func:`worker_threads`),
+    The partials are split evenly over ``threads`` Python threads (default
+    :func:`~conformance.audio._env.worker_threads`),
     each running one BLAS thread: the LSTM's small matrix products scale better that way than on a
     multi-threaded BLAS (measured on 2 cores: 470x real time against 310x)."""
     import numpy as np
@@ -210,6 +203,8 @@ def embed(wav: np.ndarray, *, rate: float | None = None, threads: int | None = N
         wav = np.pad(wav, (0, stop - len(wav)))
     mel = mel_spectrogram(wav)
     mels = np.stack([mel[s] for s in slices])
+    from conformance.audio._env import worker_threads
+
     threads = worker_threads() if threads is None else max(1, threads)
     n_chunks = max(threads, -(-len(mels) // MAX_BATCH))
     chunks = [c for c in np.array_split(mels, n_chunks) if len(c)]

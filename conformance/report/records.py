@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from conformance.audio._cache import ByteBudget
 from conformance.secrets import mask
 
 SCHEMA_ID = "voice-conformance/record/1"
@@ -151,9 +152,8 @@ def encode_audio(audio: Any, *, sidecar_dir: Path | None = None) -> dict[str, An
             return info
         if "data" in info and sidecar_dir is None:
             return info
-    info = _encode_audio(audio, original, sidecar_dir)
-    if key is not None and "error" not in info:
-        data = base64.b64decode(info["data"]) if "data" in info else (sidecar_dir / Path(info["path"]).name).read_bytes()  # type: ignore[operator]
+    info, data = _encode_audio(audio, original, sidecar_dir)
+    if key is not None and data is not None:
         _ENCODED.put(key, (info, data), nbytes=len(data) + sum(len(str(v)) for v in info.values()))
     return info
 
@@ -173,7 +173,8 @@ def _audio_key(audio: Any) -> str | None:
     return h.hexdigest()
 
 
-def _encode_audio(audio: Any, original: int | None, sidecar_dir: Path | None) -> dict[str, Any]:
+def _encode_audio(audio: Any, original: int | None, sidecar_dir: Path | None) -> tuple[dict[str, Any], bytes | None]:
+    """The artifact and its Opus bytes (``None`` when the audio could not be encoded)."""
     try:
         import numpy as np
         import soundfile  # noqa: F401  (the audio extra is there)
@@ -181,12 +182,12 @@ def _encode_audio(audio: Any, original: int | None, sidecar_dir: Path | None) ->
         from conformance.audio.encoding import soundfile_bytes
         from conformance.report import images
     except ImportError as exc:
-        return {"error": f"audio not encoded ({exc}): install voice-conformance[audio]", "original_bytes": original}
+        return {"error": f"audio not encoded ({exc}): install voice-conformance[audio]", "original_bytes": original}, None
     try:
         samples, sr = _decode(audio)
     except Exception as exc:  # the check judged the audio; the report only shows it
         exc = exc.__cause__ or exc  # libsndfile's own error, which the decoder wraps
-        return {"error": f"cannot decode audio: {type(exc).__name__}: {exc}", "original_bytes": original}
+        return {"error": f"cannot decode audio: {type(exc).__name__}: {exc}", "original_bytes": original}, None
     samples = np.nan_to_num(samples[: int(MAX_CLIP_SECONDS * sr)])
     info: dict[str, Any] = images.stats(samples, sr)
     info["original_bytes"] = original
@@ -202,10 +203,8 @@ def _encode_audio(audio: Any, original: int | None, sidecar_dir: Path | None) ->
         info["path"] = f"{sidecar_dir.name}/{name}"
     else:
         info["data"] = base64.b64encode(data).decode("ascii")
-    return info
+    return info, data
 
-
-from conformance.audio._cache import ByteBudget  # noqa: E402  (light: no numpy)
 
 #: encoded clips by content (the same input or reference audio recurs in many records), at most 32 MiB
 _ENCODED: ByteBudget[tuple[dict[str, Any], bytes]] = ByteBudget(32 * 1024 * 1024)
