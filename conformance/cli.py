@@ -217,8 +217,11 @@ def spec_command(providers: tuple[str, ...], ledger: bool) -> None:
                    "else the user cache directory).")
 @click.option("--report", "report", default=None, metavar="PATH",
               help="Also write an HTML report of the table (its .jsonl beside it).")
+@click.option("--install-only", "install_only", is_flag=True,
+              help="Only install the selected releases into the SDK directory (to provision a machine once); "
+                   "exit code 1 when one fails to install.")
 def sdk_matrix_command(providers: tuple[str, ...], versions: tuple[str, ...], transports: tuple[str, ...],
-                       sdk_dir: str | None, report: str | None) -> None:
+                       sdk_dir: str | None, report: str | None, install_only: bool) -> None:
     """Drive the providers' official SDKs against the simulators and print what works.
 
     Each SDK release is installed on its own (pip --target, into the SDK cache, reused once there) and
@@ -229,20 +232,33 @@ def sdk_matrix_command(providers: tuple[str, ...], versions: tuple[str, ...], tr
     Examples:
       voice-conformance sdk-matrix
       voice-conformance sdk-matrix --providers {p} --transport serve
+      voice-conformance sdk-matrix --install-only --sdk-dir .cache/sdks
     """
     from conformance import sdkmatrix
 
-    _require_extras("simulator", None)
-    if "serve" in (transports or sdkmatrix.TRANSPORTS):
-        from conformance.extras import require
-
-        require("uvicorn")
     chosen = _providers(providers)
     unknown = sdkmatrix.unknown_selectors(versions, chosen)
     if unknown:
         listed = ", ".join(f"{e.package}=={e.version}" for e in sdkmatrix.entries(chosen)) or "none"
         raise click.BadParameter(f"{', '.join(unknown)}: not an SDK release the kit lists ({listed})",
                                  param_hint="--sdk")
+    if install_only:
+        if report:
+            raise click.BadParameter("--install-only drives nothing, so it writes no report", param_hint="--report")
+        try:
+            done = sdkmatrix.install_all(chosen, sdk_dir, list(versions) or None, log=click.echo)
+        except OSError as e:
+            raise click.BadParameter(f"cannot install into {e.filename or sdk_dir}: {e.strerror or e}",
+                                     param_hint="--sdk-dir") from None
+        failed = [e.sdk.requirement for e, inst in done if inst.path is None]  # type: ignore[union-attr]
+        click.echo(f"{len(done) - len(failed)} of {len(done)} SDK releases installed"
+                   + (f"; failed: {', '.join(failed)}" if failed else ""))
+        sys.exit(1 if failed else 0)
+    _require_extras("simulator", None)
+    if "serve" in (transports or sdkmatrix.TRANSPORTS):
+        from conformance.extras import require
+
+        require("uvicorn")
     rows = sdkmatrix.run_matrix(chosen, sdk_dir, tuple(transports) or sdkmatrix.TRANSPORTS,
                                 list(versions) or None, log=lambda m: click.echo(m, err=True))
     click.echo(sdkmatrix.format_table(rows))

@@ -297,6 +297,26 @@ def _pip_tail(proc: subprocess.CompletedProcess[str], lines: int = 4) -> str:
     return " | ".join((errors or text)[-lines:]) or f"exit status {proc.returncode}"
 
 
+def install_all(providers: Iterable[str] | None = None, sdk_dir: str | os.PathLike[str] | None = None,
+                versions: Iterable[str] | None = None, *, workers: int | None = None,
+                log: Callable[[str], None] | None = None) -> list[tuple[Entry, Installed]]:
+    """Install every selected SDK release into the cache without driving it (to provision a machine
+    once, e.g. in a CI image or a test setup); a release already there is reused. Notes are skipped."""
+    versions = None if versions is None else list(versions)
+    chosen = [e for e in entries(providers) if _selected(e, versions) and isinstance(e.sdk, SdkVersion)]
+    root = (Path(sdk_dir).expanduser() if sdk_dir is not None else default_sdk_dir()).resolve()
+    say = log or (lambda _msg: None)
+
+    def one(entry: Entry) -> tuple[Entry, Installed]:
+        assert isinstance(entry.sdk, SdkVersion)
+        inst = install(entry.sdk, root)
+        say(f"{entry.sdk.requirement}: " + (inst.error or f"{'cached' if inst.reused else 'installed'} in {inst.path}"))
+        return entry, inst
+
+    with ThreadPoolExecutor(max_workers=max(1, workers or min(4, os.cpu_count() or 1))) as pool:
+        return list(pool.map(one, chosen))
+
+
 # --------------------------------------------------------------------------------------------
 # running the matrix (parent process)
 # --------------------------------------------------------------------------------------------
@@ -899,7 +919,7 @@ __all__ = [
     "FAILS", "NOTE", "SDK_DIR_ENV", "TRANSPORTS", "WORKS", "WRONG_KEY",
     "Case", "CaseFailed", "Entry", "Harness", "NoEndpoint", "Row", "SdkVersion",
     "default_sdk_dir", "drive", "entries", "format_table", "install", "install_dir", "main",
-    "report_line", "requests_in_process", "unknown_selectors", "rows_as_records", "run_matrix", "sdks_module",
+    "install_all", "report_line", "requests_in_process", "unknown_selectors", "rows_as_records", "run_matrix", "sdks_module",
 ]
 
 

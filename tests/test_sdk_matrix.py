@@ -292,3 +292,45 @@ def test_an_installed_kit_is_not_put_on_pythonpath() -> None:
     # would put site-packages ahead of the standard library
     assert sdkmatrix._kit_found_by_default()
     assert sdkmatrix._child_env().get("PYTHONPATH") == os.environ.get("PYTHONPATH")  # left as it was
+
+
+def test_install_only_provisions_the_cache_and_drives_nothing() -> None:
+    from click.testing import CliRunner
+
+    from conformance.cli import main
+
+    result = CliRunner().invoke(main, ["sdk-matrix", "--install-only", "--sdk", "novita", "--sdk-dir", str(SDK_DIR)])
+    assert result.exit_code == 0, result.output
+    target = sdkmatrix.install_dir(next(e.sdk for e in sdkmatrix.entries(["novita"])
+                                        if isinstance(e.sdk, SdkVersion)), SDK_DIR.resolve())
+    assert (target / sdkmatrix.MARKER).is_file()
+    assert "novita==0.1.0:" in result.output and "1 of 1 SDK releases installed" in result.output
+    assert "works" not in result.output  # nothing driven, no table
+
+
+def test_install_only_into_a_directory_it_cannot_make_is_a_usage_error(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from conformance.cli import main
+
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where the SDK cache should be")
+    result = CliRunner().invoke(main, ["sdk-matrix", "--install-only", "--sdk", "novita", "--sdk-dir",
+                                       str(blocked / "sdks")])
+    assert result.exit_code == 2 and "--sdk-dir" in result.output and "Not a directory" in result.output
+    assert "Traceback" not in result.output
+    result = CliRunner().invoke(main, ["sdk-matrix", "--install-only", "--report", str(tmp_path / "r.html")])
+    assert result.exit_code == 2 and "writes no report" in result.output
+
+
+def test_install_only_names_a_release_pip_could_not_install_and_exits_1(monkeypatch: pytest.MonkeyPatch,
+                                                                       tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from conformance.cli import main
+
+    monkeypatch.setattr(sdkmatrix, "install", lambda sdk, root: sdkmatrix.Installed(None, "pip install x failed: no"))
+    result = CliRunner().invoke(main, ["sdk-matrix", "--install-only", "--sdk", "novita", "--sdk-dir", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "novita==0.1.0: pip install x failed: no" in result.output
+    assert "0 of 1 SDK releases installed; failed: novita==0.1.0" in result.output

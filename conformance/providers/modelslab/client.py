@@ -15,7 +15,7 @@ from conformance.spec.model import Endpoint, ErrorCase
 class _ModelsLab(ClientCore):
     provider_id = "modelslab"
     # the simulator's jobs finish on a clock scaled down from their eta: poll often, but not in a busy loop
-    offline_options: ClassVar[dict[str, Any]] = {"poll_interval": 0.02, "poll_timeout": 4.0}
+    offline_options: ClassVar[dict[str, Any]] = {"poll_interval": 0.02, "poll_timeout": 2.0}
 
     def __init__(self, api_key: str | None = None, *, poll_interval: float = 5.0, poll_timeout: float = 600.0,
                  **kwargs: Any):
