@@ -52,6 +52,15 @@ def test_not_a_server_error_at_its_bound(status: int, passed: bool) -> None:
     assert checks.run("not_a_server_error", Case(status=status)).passed is passed
 
 
+def test_no_answer_at_all_fails_not_a_server_error_and_says_what_the_client_saw() -> None:
+    result = checks.run("not_a_server_error", Case(status=None, error="ReadTimeout: timed out"))
+    assert not result.passed and result.measured == {"status": None, "error": "ReadTimeout: timed out"}
+    assert "no answer: ReadTimeout" in result.message
+    with pytest.raises(ValueError, match="needs status"):  # no answer and no error: a kit bug, said so
+        checks.run("not_a_server_error", Case(status=None))
+    assert checks.run("not_a_server_error", Case(status=404, error="ApiError: not found")).passed  # an answer
+
+
 def test_content_type_and_schema_checks_read_the_contract() -> None:
     ep = spec.get("faseeh.voice_clone")
     ok = checks.run("content_type_conformance", Case(endpoint=ep, status=200, content_type="application/json"))
@@ -298,3 +307,15 @@ def test_positive_data_acceptance_refuses_an_error_sent_with_http_200_and_any_ot
     for status in (201, 400, 422, 500):
         assert not checks.run("positive_data_acceptance", Case(endpoint=ep, status=status, body=b"{}",
                                                                content_type=ctype)).passed
+
+
+def test_positive_data_acceptance_refuses_a_job_that_was_accepted_but_never_finished() -> None:
+    ep = spec.get("modelslab.voice_to_voice")
+    processing = json.dumps({"status": "processing", "id": 1, "eta": 2}).encode()
+    case = Case(endpoint=ep, status=200, body=processing, content_type="application/json",
+                error="JobTimeout: job 1 still processing after 2.0 s")
+    result = checks.run("positive_data_acceptance", case)
+    assert not result.passed and "never completed: JobTimeout" in result.message
+    assert result.measured["error"].startswith("JobTimeout")
+    case.error = None
+    assert checks.run("positive_data_acceptance", case).passed

@@ -297,7 +297,7 @@ class ServerError(AnswerFault):
     """A 5xx with the provider's documented body (``status`` 500 or 503)."""
 
     key: ClassVar[str] = "server_error"
-    trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance",)
+    trips: ClassVar[tuple[str, ...]] = ("not_a_server_error",)
     limits: ClassVar[dict[str, tuple[float, float]]] = {"status": (500, 599)}
     status: int = 500
 
@@ -312,7 +312,7 @@ class HtmlErrorPage(AnswerFault):
     """A gateway's HTML error page instead of the provider's JSON (``status`` 502 by default)."""
 
     key: ClassVar[str] = "html_error_page"
-    trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance", "ignored_auth")
+    trips: ClassVar[tuple[str, ...]] = ("not_a_server_error",)  # its 502 fails first
     limits: ClassVar[dict[str, tuple[float, float]]] = {"status": (200, 599)}
     status: int = 502
 
@@ -333,7 +333,7 @@ class Timeout(AnswerFault):
     connection for ``seconds`` (or until the client gives up) and closes it without answering."""
 
     key: ClassVar[str] = "timeout"
-    trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance",)
+    trips: ClassVar[tuple[str, ...]] = ("not_a_server_error",)  # no answer
     limits: ClassVar[dict[str, tuple[float, float]]] = {"seconds": (0, MAX_SECONDS), "served_seconds": (0, MAX_SECONDS)}
     seconds: float = 0.0
     served_seconds: float = 60.0
@@ -365,7 +365,7 @@ class TruncatedBody(ModifyFault):
     """The full ``Content-Length`` is announced but only ``fraction`` of the body is sent."""
 
     key: ClassVar[str] = "truncated_body"
-    trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance", "ignored_auth")
+    trips: ClassVar[tuple[str, ...]] = ("response_schema_conformance",)
     limits: ClassVar[dict[str, tuple[float, float]]] = {"fraction": (0, 1)}
     fraction: float = 0.5
 
@@ -379,7 +379,7 @@ class MalformedJson(ModifyFault):
     """A JSON answer is cut mid-document (status and content type unchanged). Only JSON answers are changed."""
 
     key: ClassVar[str] = "malformed_json"
-    trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance", "ignored_auth")
+    trips: ClassVar[tuple[str, ...]] = ("response_schema_conformance",)
 
     def accepts(self, response: SimResponse) -> bool:
         return response.is_json
@@ -398,7 +398,7 @@ class WrongContentType(ModifyFault):
     """The answer is labelled with ``content_type`` (not one the provider documents)."""
 
     key: ClassVar[str] = "wrong_content_type"
-    trips: ClassVar[tuple[str, ...]] = ("positive_data_acceptance", "ignored_auth")
+    trips: ClassVar[tuple[str, ...]] = ("content_type_conformance",)
     content_type: str = "text/plain; charset=utf-8"
 
     def check(self) -> None:
@@ -419,7 +419,7 @@ class WrongErrorShape(ModifyFault):
     provider's documented error shape. Only error answers are changed."""
 
     key: ClassVar[str] = "wrong_error_shape"
-    trips: ClassVar[tuple[str, ...]] = ("negative_data_rejection", "ignored_auth")
+    trips: ClassVar[tuple[str, ...]] = ("response_schema_conformance",)  # before negative_data_rejection reads the shape
 
     def accepts(self, response: SimResponse) -> bool:
         return response.error
@@ -461,7 +461,7 @@ class WrongSampleRate(AudioFault):
     their duration and pitch are off; Opus, always 48 kHz, carries only that rate's bandwidth."""
 
     key: ClassVar[str] = "wrong_sample_rate"
-    trips: ClassVar[tuple[str, ...]] = ("output_format_conformance", "duration_conformance")
+    trips: ClassVar[tuple[str, ...]] = ("output_format_conformance",)
     applies_to: ClassVar[str] = "formats"  # where the asked rate is a documented output format's
     limits: ClassVar[dict[str, tuple[float, float]]] = {"sample_rate": (8000, 192000)}
     sample_rate: int | None = None

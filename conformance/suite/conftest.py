@@ -47,7 +47,9 @@ class Outcome:
         """What the protocol checks read of this answer (plus ``fields``: the rule broken, the key sent…)."""
         from conformance.checks import Case
 
-        return Case(endpoint=ep, status=self.status, content_type=self.content_type, body=self.body, **fields)
+        error = None if self.error is None else f"{type(self.error).__name__}: {self.error}"
+        return Case(endpoint=ep, status=self.status, content_type=self.content_type, body=self.body, error=error,
+                    **fields)
 
     def describe(self) -> str:
         if self.error is not None:

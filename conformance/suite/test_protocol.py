@@ -26,9 +26,7 @@ def prepare(suite: Suite, ep: Endpoint, params: dict[str, Any], *, keep: str | N
 
 
 def common_checks(suite: Suite, ep: Endpoint, out: Outcome) -> None:
-    """Checks every answer must pass, whatever was sent."""
-    if out.status is None:
-        pytest.fail(f"no answer from {ep.id}: {out.describe()}")
+    """Checks every answer must pass, whatever was sent (no answer at all fails the first)."""
     case = out.case(ep)
     suite.run_check("not_a_server_error", case)
     suite.run_check("content_type_conformance", case)

@@ -1,0 +1,135 @@
+"""The mutation-score script (benchmarks/bench_mutation.py): how it reads mutmut's results, scores a
+module against the target, keeps the list of equivalent mutants true, and exits."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def bench(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    spec = importlib.util.spec_from_file_location("bench_mutation", ROOT / "benchmarks" / "bench_mutation.py")
+    mod = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_mutation", mod)  # its dataclasses look themselves up there
+    spec.loader.exec_module(mod)
+    (tmp_path / "pyproject.toml").write_text('[tool.mutmut]\nonly_mutate = ["pkg/a.py", "pkg/b.py"]\n')
+    monkeypatch.setattr(mod, "ROOT", tmp_path)
+    monkeypatch.setattr(mod, "EQUIVALENTS", tmp_path / "equivalents.toml")
+    return mod
+
+
+def _meta(root: Path, module: str, codes: dict[str, int | None]) -> None:
+    path = root / "mutants" / (module + ".meta")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"exit_code_by_key": codes}))
+
+
+def _codes(prefix: str, killed: int, survived: int, **other: int) -> dict[str, int | None]:
+    out: dict[str, int | None] = {}
+    for i in range(killed):
+        out[f"{prefix}.x_f__mutmut_{i + 1}"] = 1
+    for i in range(survived):
+        out[f"{prefix}.x_g__mutmut_{i + 1}"] = 0
+    for code, n in (("timeout", 36), ("unchecked", None), ("notests", 33), ("skipped", 34)):
+        for i in range(other.get(code, 0)):
+            out[f"{prefix}.x_{code}__mutmut_{i + 1}"] = n
+    return out
+
+
+def test_a_module_at_the_target_meets_it_and_one_mutant_less_does_not(bench) -> None:
+    at = bench.score({"pkg/a.py": _codes("pkg.a", 9, 1)}, {})[0][0]
+    assert at.percent == 90.0 and at.verdict(90) == "meets target"
+    below = bench.score({"pkg/a.py": _codes("pkg.a", 8, 1)}, {})[0][0]
+    assert below.percent == pytest.approx(88.89, abs=0.01) and below.verdict(90) == "below target"
+    above = bench.score({"pkg/a.py": _codes("pkg.a", 10, 1)}, {})[0][0]
+    assert above.verdict(90) == "meets target" and above.verdict(91) == "below target"
+
+
+def test_timeouts_kill_untested_mutants_survive_and_unchecked_ones_are_not_a_score(bench) -> None:
+    s = bench.score({"pkg/a.py": _codes("pkg.a", 1, 0, timeout=2, notests=3, unchecked=1, skipped=4)}, {})[0][0]
+    assert s.killed == 3 and len(s.survived) == 3 and s.unchecked == 1 and s.skipped == 4
+    assert s.percent == 50.0 and s.verdict(90) == "1 not checked"
+
+
+def test_equivalents_leave_the_score_and_a_stale_one_is_reported(bench) -> None:
+    codes = {"pkg/a.py": _codes("pkg.a", 9, 2)}
+    eq = {"pkg.a.x_g__mutmut_1": "same output", "pkg.a.x_gone__mutmut_9": "was renamed", "other.x__mutmut_1": "n/a"}
+    (s,), stale = bench.score(codes, eq)
+    assert s.equivalent == 1 and len(s.survived) == 1 and s.percent == 90.0
+    assert stale == ["pkg.a.x_gone__mutmut_9"]  # another package's entry is not this run's business
+
+
+def test_the_equivalents_file_needs_a_reason_for_each(bench, tmp_path: Path) -> None:
+    bench.EQUIVALENTS.write_text('[[mutant]]\nname = "pkg.a.x_f__mutmut_1"\nwhy = "dead branch"\n')
+    assert bench.load_equivalents(bench.EQUIVALENTS) == {"pkg.a.x_f__mutmut_1": "dead branch"}
+    bench.EQUIVALENTS.write_text('[[mutant]]\nname = "pkg.a.x_f__mutmut_1"\n')
+    with pytest.raises(ValueError, match="needs a name and a why"):
+        bench.load_equivalents(bench.EQUIVALENTS)
+
+
+def test_the_table_prints_each_module_and_the_total(bench) -> None:
+    scores, _ = bench.score({"pkg/a.py": _codes("pkg.a", 9, 1), "pkg/b.py": _codes("pkg.b", 1, 1)}, {})
+    text = bench.table(scores, 90)
+    lines = text.splitlines()
+    assert lines[0].split() == ["module", "mutants", "killed", "survived", "equivalent", "score", "verdict"]
+    assert lines[2].split()[:6] == ["pkg/a.py", "10", "9", "1", "0", "90.0"] and "meets target" in lines[2]
+    assert "50.0 %" in lines[3] and "below target" in lines[3]
+    assert lines[4].split()[:6] == ["total", "12", "10", "2", "0", "83.3"]
+
+
+def test_main_exits_by_the_scores_of_the_last_run(bench, capsys: pytest.CaptureFixture[str]) -> None:
+    _meta(bench.ROOT, "pkg/a.py", _codes("pkg.a", 9, 1))
+    _meta(bench.ROOT, "pkg/b.py", _codes("pkg.b", 10, 0))
+    assert bench.main(["--no-run"]) == 0
+    out = capsys.readouterr().out
+    assert "pkg/a.py" in out and "pkg.a.x_g__mutmut_1" in out  # the survivor is named
+    assert bench.main(["--no-run", "--min", "95"]) == 1
+    assert bench.main(["--no-run", "pkg/b.py", "--min", "100"]) == 0  # one module, scored alone
+    assert bench.main(["--no-run", "pkg/c.py"]) == 2
+    assert "not a configured module: pkg/c.py" in capsys.readouterr().err
+    bench.EQUIVALENTS.write_text('[[mutant]]\nname = "pkg.a.x_h__mutmut_1"\nwhy = "gone"\n')
+    assert bench.main(["--no-run"]) == 1
+    err = capsys.readouterr().err
+    assert "no longer a mutant" in err and "pkg.a.x_h__mutmut_1" in err
+
+
+def test_a_module_with_no_results_fails(bench) -> None:
+    _meta(bench.ROOT, "pkg/a.py", _codes("pkg.a", 9, 1))
+    assert bench.main(["--no-run"]) == 1  # pkg/b.py was never run
+
+
+def test_changed_picks_the_configured_modules_git_sees_changed(bench, tmp_path: Path) -> None:
+    def git(*a: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *a], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    (tmp_path / "pkg").mkdir()
+    for name in ("a.py", "b.py", "c.py"):
+        (tmp_path / "pkg" / name).write_text("x = 1\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "base")
+    (tmp_path / "pkg" / "b.py").write_text("x = 2\n")
+    (tmp_path / "pkg" / "c.py").write_text("x = 2\n")  # changed, but not mutation-tested
+    assert bench.changed_modules(["pkg/a.py", "pkg/b.py"], "HEAD", tmp_path) == ["pkg/b.py"]
+    assert bench.main(["--no-run", "--changed", "HEAD", "pkg/a.py"]) == 0  # nothing of it changed: nothing to do
+
+
+def test_the_configured_modules_are_the_ones_the_issue_names_and_exist() -> None:
+    import tomllib
+
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    for module in cfg["only_mutate"]:
+        assert (ROOT / module).is_file(), module
+    for test in cfg["pytest_add_cli_args_test_selection"]:
+        assert (ROOT / test).is_file(), test
+    names = {Path(m).stem for m in cfg["only_mutate"]}
+    assert {"checks", "expect", "analysis", "drift", "scrub", "model", "wire"} <= names
