@@ -675,8 +675,23 @@ def _check_faults(faults: tuple[str, ...], target: Any, providers: list[str] | t
               help="The reference audio hosted where a live provider can fetch it (for endpoints that take the reference only as a URL).")
 @click.option("--voice", "voices", multiple=True, metavar="PROVIDER=VOICE_ID",
               help="An existing voice cloned from the reference (a live voice changer converts into a voice id).")
+@click.option("--set", "set_path", default=None, metavar="PATH",
+              help="A manifest (or folder with manifest.json) of reference voices and texts; default: the fixtures' "
+                   "set (5 voices of both sexes × 3 texts), or one voice × one text when --text or --reference is given.")
+@click.option("--voices", "n_voices", type=click.IntRange(1, None), default=None, metavar="N",
+              help="Only the set's first N voices.")
+@click.option("--texts", "n_texts", type=click.IntRange(1, None), default=None, metavar="N",
+              help="Only the set's first N texts.")
+@click.option("--resume", is_flag=True,
+              help="Keep the cells the results file (.jsonl beside -o) already holds and measure only the rest.")
+@click.option("--merge", "merge", multiple=True, type=click.Path(dir_okay=False, exists=True), metavar="JSONL",
+              help="Also count the cells of these results files (shards of the same comparison; repeatable).")
+@click.option("--baseline", default=None, type=click.Path(dir_okay=False, exists=True), metavar="JSONL",
+              help="A previous comparison's results: say which metrics moved significantly since.")
+@click.option("--export", "export", default=None, type=click.Path(dir_okay=False), metavar="PATH",
+              help="Write the statistics table as CSV (.csv) or JSON (any other suffix).")
 @click.option("--repeat", type=click.IntRange(1, 20), default=1, show_default=True,
-              help="Requests per endpoint (metrics averaged, latency the median).")
+              help="Requests per endpoint and cell (metrics averaged, latency the median).")
 @click.option("--rank-by", default="overall", show_default=True,
               type=click.Choice(["overall", "speaker_similarity", "predicted_mos", "intelligibility", "latency"]),
               help="Rank by the mean rank over every metric, or by one metric.")
@@ -690,17 +705,25 @@ def _check_faults(faults: tuple[str, ...], target: Any, providers: list[str] | t
 @click.pass_context
 def compare_command(ctx: click.Context, providers: tuple[str, ...], endpoints: tuple[str, ...], target: str | None,
                     text: str | None, reference: str | None, source: str | None, reference_url: str | None,
-                    voices: tuple[str, ...], repeat: int, rank_by: str, faults: tuple[str, ...], seed: int | None,
+                    voices: tuple[str, ...], set_path: str | None, n_voices: int | None, n_texts: int | None,
+                    resume: bool, merge: tuple[str, ...], baseline: str | None, export: str | None,
+                    repeat: int, rank_by: str, faults: tuple[str, ...], seed: int | None,
                     output: str, fmt: str) -> None:
-    """Send the same text and reference voice through each provider, measure and rank the outputs.
+    """Send the same voices and texts through each provider, measure the outputs and compare them.
 
-    Measures speaker similarity to the reference, predicted MOS (DNSMOS), intelligibility
-    (1 − WER, English text) and latency; prints a ranked table and writes an HTML report where
-    every output can be heard. Exit code 1 when an endpoint failed or none could be compared.
+    Every reference voice × text of a set goes through each endpoint. Each output is measured for
+    speaker similarity to its reference, predicted MOS (DNSMOS), intelligibility (1 − WER, English
+    text) and latency. Per metric it prints each endpoint's mean with a 95 % bootstrap interval, a
+    ranking that calls overlapping intervals a tie, and paired verdicts (Wilcoxon signed-rank on the
+    same cells, with the probability that one is better). The HTML report has every output to listen
+    to. Measurements stream to the .jsonl beside the report, so an interrupted run resumes
+    (--resume) and shards merge (--merge). Exit code 1 when an output failed, none could be
+    compared, or --baseline found a metric significantly worse.
 
     \b
     Examples:
       voice-conformance compare --providers {p},{q}
+      voice-conformance compare --providers {p},{q} --voices 2 --texts 1 --baseline last-week.jsonl
       voice-conformance compare --endpoint PROVIDER.ENDPOINT --endpoint PROVIDER.ENDPOINT
       voice-conformance compare --target live --providers {p},{q} \\
           --reference me.wav --reference-url https://example.com/me.wav --text "Hello there, how are you?"
@@ -723,42 +746,79 @@ def compare_command(ctx: click.Context, providers: tuple[str, ...], endpoints: t
         voice_map[_providers((pid,))[0]] = vid.strip()
     if reference_url is not None and not reference_url.startswith(("http://", "https://")):
         raise click.BadParameter(f"{reference_url!r} is not an http(s) URL", param_hint="--reference-url")
+    if set_path is not None and (text is not None or reference is not None or source is not None):
+        raise click.BadParameter("give either a set (--set) or one --text/--reference/--source", param_hint="--set")
+    from conformance.secrets import mask
+
+    results = cmp.measurements_path(output)
+    secrets = cfg.secret_values()
     try:
         eps = cmp.resolve_endpoints(chosen, endpoints)
-        inputs = cmp.fixture_inputs(text, reference=reference, source=source, reference_url=reference_url,
-                                    voices=voice_map)
+        if set_path is not None:
+            pset = cmp.load_set(set_path)
+        elif text is not None or reference is not None or source is not None:
+            pset = cmp.single_set(cmp.fixture_inputs(text, reference=reference, source=source,
+                                                     reference_url=reference_url, voices=voice_map))
+        else:
+            pset = cmp.default_set()
+        pset.voices, pset.texts = pset.voices[:n_voices], pset.texts[:n_texts]
+        if len(pset.voices) == 1:  # --voice and --reference-url name the one reference's voice and URL
+            v = pset.voices[0]
+            v.voices = {**voice_map, **v.voices}
+            v.reference_url = v.reference_url or reference_url
+        elif voice_map or reference_url:
+            raise click.BadParameter("--voice and --reference-url describe one reference voice: with a set of "
+                                     "several, give each voice's ids and URL in a --set manifest (or --voices 1)",
+                                     param_hint="--voice/--reference-url")
+        done = cmp.read_measurements([*merge, *([results] if resume and results.exists() else [])])
+        before = cmp.read_measurements([baseline]) if baseline else []
+        total = len(eps) * pset.size
         if fmt == "text":
             click.echo(f"voice-conformance compare: {tgt.describe()} · {', '.join(eps)}")
-            click.echo(f"  text: {inputs.text}")
-            click.echo(f"  reference voice: {inputs.reference_label}")
+            click.echo(f"  {pset.label}: {total} outputs" + (f", {len(done)} already measured" if done else ""))
+        stream = cmp.MeasurementStream(results, run_id=cmp.new_run_id(), keep=done, secrets=secrets)
+        counter = {"n": sum(1 for m in done if m.key[0] in eps)}
 
-        def show(row: Any) -> None:
-            if fmt != "text":
-                return
-            if row.ok:
-                shown = ", ".join(f"{k} {cmp._fmt(v)}" for k, v in row.metrics.items())
-                click.echo(f"  {row.endpoint}: {shown}")
-            else:
-                click.echo(f"  {row.endpoint}: {row.status}: {row.reason}")
+        def show(m: Any) -> None:
+            stream.write(m)
+            counter["n"] += 1
+            if fmt == "text":
+                shown = ", ".join(f"{k} {cmp._fmt(v)}" for k, v in m.metrics.items()) if m.status == "ok" else \
+                    f"{m.status}: {m.reason}"
+                click.echo(f"  [{counter['n']:>{len(str(total))}}/{total}] {m.endpoint} · {m.voice} · {m.text}: {shown}")
 
-        result = cmp.compare(tgt, chosen, inputs, endpoints=eps, repeat=repeat, faults=faults, rank_by=rank_by,
-                             on_row=show, secrets=cfg.secret_values())
+        result = cmp.compare(tgt, chosen, pset=pset, endpoints=eps, repeat=repeat, faults=faults, rank_by=rank_by,
+                             on_measurement=show, done=done, secrets=secrets)
     except cmp.CompareError as exc:
         raise InputError(str(exc)) from None
-    html = cmp.write_report(result, output, secrets=cfg.secret_values())
+    html = cmp.write_report(result, output, secrets=secrets, baseline=before)
     ranked = result.ranked()
+    moved = result.changes(before) if before else []
+    worse = [c for c in moved if c.verdict == "worse"]
+    if export:
+        dest = Path(export).expanduser()
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        data = result.export_csv() if dest.suffix.lower() == ".csv" else json.dumps(
+            {**result.export(), "baseline": [cmp.change_json(c) for c in moved]}, indent=1)
+        dest.write_text(mask(data, secrets), encoding="utf-8")
     if fmt == "json":
-        click.echo(json.dumps({"target": result.target, "text": inputs.text, "report": str(html), "rows": [
+        click.echo(json.dumps({"target": result.target, "set": pset.label, "report": str(html), "rows": [
             {"place": r.place, "provider": r.provider, "endpoint": r.endpoint, "status": r.status,
              "reason": r.reason or None, "mean_rank": r.rank, **{m: r.metrics.get(m) for m in cmp.METRICS}}
-            for r in ranked]}, indent=1))
+            for r in ranked], "statistics": result.export()["metrics"],
+            "baseline": [cmp.change_json(c) for c in moved]}, indent=1))
     else:
         click.echo("")
         click.echo(result.table())
         if not result.latency_ranked:
             click.echo(f"(latency not ranked: on the {tgt.kind} target it measures the kit, not a provider)")
-        click.echo(f"\nreport: {html} (results: {html.with_suffix('.jsonl')})")
-    if any(r.status == "error" for r in ranked) or not any(r.ok for r in ranked):
+        click.echo("")
+        click.echo(result.statistics_text())
+        if before:
+            click.echo("")
+            click.echo(cmp.changes_text(moved, baseline))
+        click.echo(f"\nreport: {html} (results: {html.with_suffix('.jsonl')}; measurements: {results})")
+    if result.failures or any(r.status == "error" for r in ranked) or not any(r.ok for r in ranked) or worse:
         ctx.exit(1)
 
 

@@ -408,6 +408,12 @@ def test_the_workflows_commands_are_real_commands_and_options(paths_need_not_exi
         assert fnmatch.fnmatch(artifact, download["with"]["pattern"])
         downloaded = f"{download['with']['path']}/{artifact}/{Path(results).name}"
         assert any(fnmatch.fnmatch(downloaded, pattern) for pattern in merge.params["shards"])
+    # the nightly comparison reads last night's measurements as its baseline and keeps tonight's for tomorrow
+    (quality,) = parsed["live-quality"]
+    assert quality.info_name == "compare" and quality.params["target"] == "live"
+    kept = str(Path(quality.params["output"]).with_suffix(".measurements.jsonl"))
+    steps = "\n".join(step.get("run", "") for step in jobs["live-quality"]["steps"])
+    assert f"cp {kept} {Path(quality.params['baseline']).parent}/" in steps
     # the nightly job re-records live and checks drift against the spec and the committed recordings
     live = parsed["live-drift"]
     record = live[0]

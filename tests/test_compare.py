@@ -76,7 +76,7 @@ def test_compare_on_the_simulators_ranks_a_provider_speaking_in_the_wrong_voice_
     out = tmp_path / "cmp" / "compare.html"
     result = CliRunner().invoke(main, [
         "compare", "--providers", "novita,faseeh", "--inject", "wrong_speaker@novita.minimax_voice_cloning",
-        "--rank-by", "speaker_similarity", "-o", str(out), "--format", "json"])
+        "--rank-by", "speaker_similarity", "--voices", "1", "--texts", "1", "-o", str(out), "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     rows = {r["endpoint"]: r for r in data["rows"]}
@@ -115,12 +115,16 @@ def test_compare_live_without_keys_or_hosted_reference_sends_nothing_and_says_wh
 
     monkeypatch.setattr(httpx.HTTPTransport, "handle_request", no_network)
     result = CliRunner().invoke(main, ["compare", "--target", "live", "--providers", "elevenlabs,novita,faseeh",
-                                       "-o", str(tmp_path / "c.html")])
+                                       "--voices", "1", "-o", str(tmp_path / "c.html")])
     assert result.exit_code == 1, result.output
     out = result.output
-    assert "elevenlabs.speech_to_speech: skipped: converts into an existing voice: give --voice elevenlabs=" in out
-    assert "novita.minimax_voice_cloning: skipped: takes the reference as a URL: give --reference-url" in out
-    assert "faseeh.voice_preview: skipped: set FASEEH_API_KEY to compare it live" in out
+    assert "elevenlabs.speech_to_speech · en_slt · text1: skipped: converts into an existing voice: give --voice " \
+           "elevenlabs=" in out
+    assert "novita.minimax_voice_cloning · en_slt · text1: skipped: takes the reference as a URL: give " \
+           "--reference-url" in out
+    assert "faseeh.voice_preview · en_slt · text3: skipped: set FASEEH_API_KEY to compare it live" in out
+    several = CliRunner().invoke(main, ["compare", "--target", "live", "--voice", "elevenlabs=v1"])
+    assert several.exit_code == 2 and "with a set of several, give each voice's ids" in several.output
     assert "secret-key" not in out and "secret-key" not in (tmp_path / "c.html").read_text()
 
 

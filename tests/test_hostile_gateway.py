@@ -83,7 +83,7 @@ def test_compare_through_an_echoing_gateway_writes_and_prints_no_secret(gateway:
     target = gateway.url.replace("http://", f"http://{URL_PASSWORD}@")  # a token as the URL's user name
     before = gateway.requests
     proc = subprocess.run([*CLI, "compare", "--target", f"url={target}", "--providers", "novita,elevenlabs",
-                           "--output", "out/compare.html"],
+                           "--voices", "1", "--texts", "2", "--output", "out/compare.html"],
                           cwd=tmp_path, env=_env(), capture_output=True, timeout=600)
     assert gateway.requests > before
     assert (tmp_path / "out" / "compare.html").is_file(), proc.stderr.decode()[-2000:]

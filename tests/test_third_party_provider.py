@@ -92,7 +92,8 @@ def test_suite_report_cassettes_and_compare_run_on_the_installed_provider(site: 
     assert caught.returncode == 1, caught.stdout + caught.stderr
     assert "test_audio_not_silent[acme.speak]" in caught.stdout
 
-    compared = _run([*CLI, "compare", "--providers", "acme", "--format", "json", "-o", "reports/compare.html"],
+    compared = _run([*CLI, "compare", "--providers", "acme", "--voices", "2", "--texts", "1", "--format", "json",
+                     "-o", "reports/compare.html"],
                     tmp_path, env)
     assert compared.returncode == 0, compared.stdout + compared.stderr
     rows = json.loads(compared.stdout)["rows"]

@@ -1,0 +1,188 @@
+"""``compare``'s protocol: the default set of voices × texts through each provider, statistics that hold
+up (intervals, tied ranking, paired verdicts), the pictures in the HTML, exports, resumable and
+mergeable measurements, and a baseline that catches a provider's regression.
+
+One comparison over the default set runs once (a provider degraded by a fault); resuming, merging
+and the baseline reuse its measurements, so they measure (almost) nothing again."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance import compare as cmp
+
+CLI = [sys.executable, "-m", "conformance.cli", "compare", "--providers", "novita,faseeh"]
+GOOD, BAD = "faseeh.voice_preview", "novita.minimax_voice_cloning"
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=900)
+
+
+def test_the_default_set_through_a_degraded_provider(tmp_path: Path) -> None:
+    """One comparison over the default set, a provider degraded by a fault; then what is read from it
+    (one test: the comparison is the expensive part, and xdist would run a shared fixture per worker)."""
+    work = tmp_path / "run"
+    work.mkdir()
+    degraded = work, run(["--inject", f"wrong_speaker@{BAD}", "--export", "stats.json", "-o", "r/compare.html"], work)
+    a_degraded_provider_is_significantly_worse(degraded)
+    the_report_plots_intervals_win_matrix_and_per_voice_heat_map(degraded)
+    measurements_stream_one_line_per_output(degraded)
+    for i, check in enumerate((an_interrupted_comparison_resumes_with_what_is_missing,
+                               shards_merge_into_the_same_statistics,
+                               a_baseline_shows_which_metric_moved_and_a_regression_fails)):
+        (tmp_path / str(i)).mkdir()
+        check(degraded, tmp_path / str(i))
+
+
+def test_the_default_set_is_several_voices_of_both_sexes_times_several_texts() -> None:
+    s = cmp.default_set()
+    assert len(s.voices) >= 4 and {v.gender for v in s.voices} == {"female", "male"}
+    assert len(s.texts) >= 3 and all(t.source for t in s.texts)  # voice changers get real speech of each
+    assert cmp.SOURCE_SPEAKER not in {v.id for v in s.voices}
+    assert len({v.reference for v in s.voices}) == len(s.voices)
+
+
+def a_degraded_provider_is_significantly_worse(degraded) -> None:
+    work, done = degraded
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    cells = cmp.default_set().size
+    assert f"[{2 * cells}/{2 * cells}]" in done.stdout  # progress per output
+    stats = json.loads((work / "stats.json").read_text())
+    sim = stats["metrics"]["speaker_similarity"]
+    assert [(r["place"], r["endpoint"]) for r in sim["ranking"]] == [(1, GOOD), (2, BAD)]
+    assert sim["endpoints"][GOOD]["low"] > sim["endpoints"][BAD]["high"]
+    assert sim["endpoints"][GOOD]["n"] == cells
+    (pair,) = sim["pairs"]
+    assert pair["verdict"] == f"{GOOD} better" and pair["p_value"] < 0.05 and pair["p_a_better"] > 0.95
+    assert f"{GOOD} better" in done.stdout and "95 % bootstrap interval" in done.stdout
+
+
+def the_report_plots_intervals_win_matrix_and_per_voice_heat_map(degraded) -> None:
+    work, _ = degraded
+    page = (work / "r" / "compare.html").read_text()
+    for metric in ("speaker_similarity", "predicted_mos", "intelligibility"):
+        assert f'<svg class="intervals" data-metric="{metric}"' in page
+        assert f'<table class="win-matrix" data-metric="{metric}"' in page
+        assert f'<table class="heat" data-metric="{metric}"' in page
+    for voice in cmp.DEFAULT_VOICES:
+        assert f"<th>{voice}</th>" in page
+    assert 'data-a="faseeh.voice_preview" data-b="novita.minimax_voice_cloning"' in page and "1.00 ●" in page
+
+
+def measurements_stream_one_line_per_output(degraded) -> None:
+    work, _ = degraded
+    ms = cmp.read_measurements([work / "r" / "compare.measurements.jsonl"])
+    assert len(ms) == 2 * cmp.default_set().size and all(m.status == "ok" for m in ms)
+    assert {m.voice for m in ms} == set(cmp.DEFAULT_VOICES)
+
+
+def _copy(degraded, tmp_path: Path) -> Path:
+    work, _ = degraded
+    shutil.copytree(work / "r", tmp_path / "r")
+    return tmp_path / "r" / "compare.measurements.jsonl"
+
+
+def an_interrupted_comparison_resumes_with_what_is_missing(degraded, tmp_path: Path) -> None:
+    jsonl = _copy(degraded, tmp_path)
+    lines = jsonl.read_text().splitlines()
+    jsonl.write_text("\n".join(lines[:-3]) + "\n")  # three outputs lost
+    done = run(["--resume", "--inject", f"wrong_speaker@{BAD}", "-o", "r/compare.html"], tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert f"{len(lines) - 3} already measured" in done.stdout
+    assert done.stdout.count("] novita") + done.stdout.count("] faseeh") == 3  # only the missing ones
+    assert len(cmp.read_measurements([jsonl])) == len(lines)
+
+
+def shards_merge_into_the_same_statistics(degraded, tmp_path: Path) -> None:
+    work, _ = degraded
+    lines = (work / "r" / "compare.measurements.jsonl").read_text().splitlines()
+    (tmp_path / "a.jsonl").write_text("\n".join(lines[::2]) + "\n")
+    (tmp_path / "b.jsonl").write_text("\n".join(lines[1::2]) + "\n")
+    done = run(["--merge", "a.jsonl", "--merge", "b.jsonl", "--export", "merged.json", "-o", "m/compare.html"],
+               tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert f"{len(lines)} already measured" in done.stdout and "] novita" not in done.stdout  # nothing sent
+    merged = json.loads((tmp_path / "merged.json").read_text())["metrics"]
+    original = json.loads((work / "stats.json").read_text())["metrics"]
+    assert merged["speaker_similarity"]["endpoints"] == original["speaker_similarity"]["endpoints"]
+
+
+def a_baseline_shows_which_metric_moved_and_a_regression_fails(degraded, tmp_path: Path) -> None:
+    jsonl = _copy(degraded, tmp_path)
+    # last week, novita spoke in the right voice: its speaker similarity was as good as faseeh's
+    before = []
+    for line in jsonl.read_text().splitlines():
+        d = json.loads(line)
+        if d["endpoint"] == BAD:
+            d["metrics"]["speaker_similarity"] = 0.95
+        before.append(json.dumps(d))
+    (tmp_path / "last-week.jsonl").write_text("\n".join(before) + "\n")
+    done = run(["--resume", "--baseline", "last-week.jsonl", "--export", "s.csv", "-o", "r/compare.html"], tmp_path)
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]  # a metric got significantly worse
+    assert "1 significant change(s)" in done.stdout
+    line = next(x for x in done.stdout.splitlines() if x.startswith(BAD) and "speaker_similarity" in x)
+    assert line.rstrip().endswith("worse") and "paired" in line
+    assert not any(x.startswith(GOOD) and x.rstrip().endswith("worse") for x in done.stdout.splitlines())
+    page = (tmp_path / "r" / "compare.html").read_text()
+    assert '<tr data-verdict="worse"><td>novita.minimax_voice_cloning</td><td>speaker_similarity</td>' in page
+    csv = (tmp_path / "s.csv").read_text().splitlines()
+    assert csv[0] == "metric,endpoint,mean,low,high,n,place,tied_with"
+    assert any(r.startswith(f"speaker_similarity,{GOOD},") for r in csv)
+
+
+def test_a_set_manifest_is_read_and_its_mistakes_are_named(tmp_path: Path) -> None:
+    import numpy as np
+    import soundfile as sf
+
+    sr = 16000
+    y = (0.1 * np.sin(2 * np.pi * 220 * np.arange(sr * 2) / sr)).astype("float32")
+    sf.write(tmp_path / "anna.wav", y, sr)
+    manifest = {"voices": [{"id": "anna", "reference": "anna.wav", "gender": "female",
+                            "voices": {"elevenlabs": "v123"}}],
+                "texts": [{"id": "hi", "text": "Hello there, how are you?"}]}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    s = cmp.load_set(tmp_path)
+    assert [v.id for v in s.voices] == ["anna"] and s.voices[0].voices == {"elevenlabs": "v123"}
+    assert [t.id for t in s.texts] == ["hi"] and s.texts[0].source is None and s.size == 1
+    bad = {**manifest, "texts": [{"text": "Too short"}]}
+    (tmp_path / "manifest.json").write_text(json.dumps(bad))
+    with pytest.raises(cmp.CompareError, match=r"texts\[0\] needs a \"text\" of at least three words"):
+        cmp.load_set(tmp_path)
+    (tmp_path / "manifest.json").write_text(json.dumps({**manifest, "voices": [{"reference": "missing.wav"}]}))
+    with pytest.raises(cmp.CompareError, match="missing.wav: cannot read"):
+        cmp.load_set(tmp_path)
+    dup = {**manifest, "voices": manifest["voices"] * 2}
+    (tmp_path / "manifest.json").write_text(json.dumps(dup))
+    with pytest.raises(cmp.CompareError, match="voices ids repeat: anna"):
+        cmp.load_set(tmp_path / "manifest.json")
+    (tmp_path / "manifest.json").write_text("[1, 2]")
+    with pytest.raises(cmp.CompareError, match='lists "voices" and "texts"'):
+        cmp.load_set(tmp_path)
+
+
+def test_a_broken_measurements_file_is_named_with_its_line(tmp_path: Path) -> None:
+    good = cmp.Measurement("a.x", "v", "t", metrics={"m": 0.5}).to_json("r1")
+    newer = cmp.Measurement("a.x", "v", "t", metrics={"m": 0.7}).to_json("r2")
+    p = tmp_path / "m.jsonl"
+    p.write_text(json.dumps(good) + "\n" + json.dumps({"kind": "run"}) + "\n" + json.dumps(newer) + "\n")
+    (m,) = cmp.read_measurements([p])
+    assert m.metrics == {"m": 0.7}  # a cell measured twice keeps the last
+    p.write_text(json.dumps(good) + "\n{not json\n")
+    with pytest.raises(cmp.CompareError, match=r"m.jsonl:2: not a JSON line"):
+        cmp.read_measurements([p])
+
+
+def test_set_and_single_inputs_are_exclusive(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from conformance.cli import main
+
+    result = CliRunner().invoke(main, ["compare", "--set", str(tmp_path), "--text", "one two three four"])
+    assert result.exit_code == 2 and "give either a set (--set) or one --text" in result.output
