@@ -683,11 +683,13 @@ def _check_faults(faults: tuple[str, ...], target: Any, providers: list[str] | t
 @click.option("--texts", "n_texts", type=click.IntRange(1, None), default=None, metavar="N",
               help="Only the set's first N texts.")
 @click.option("--resume", is_flag=True,
-              help="Keep the cells the results file (.jsonl beside -o) already holds and measure only the rest.")
+              help="Keep the cells the measurements file (.measurements.jsonl beside -o) already holds, measured "
+                   "from the same inputs and setup, and measure only the rest.")
 @click.option("--merge", "merge", multiple=True, type=click.Path(dir_okay=False, exists=True), metavar="JSONL",
-              help="Also count the cells of these results files (shards of the same comparison; repeatable).")
+              help="Also count the cells of these measurements files (shards of the same comparison; repeatable).")
 @click.option("--baseline", default=None, type=click.Path(dir_okay=False, exists=True), metavar="JSONL",
-              help="A previous comparison's results: say which metrics moved significantly since.")
+              help="A previous comparison's measurements (.measurements.jsonl): say which metrics moved "
+                   "significantly since.")
 @click.option("--export", "export", default=None, type=click.Path(dir_okay=False), metavar="PATH",
               help="Write the statistics table as CSV (.csv) or JSON (any other suffix).")
 @click.option("--repeat", type=click.IntRange(1, 20), default=1, show_default=True,
@@ -775,20 +777,26 @@ def compare_command(ctx: click.Context, providers: tuple[str, ...], endpoints: t
         total = len(eps) * pset.size
         if fmt == "text":
             click.echo(f"voice-conformance compare: {tgt.describe()} · {', '.join(eps)}")
-            click.echo(f"  {pset.label}: {total} outputs" + (f", {len(done)} already measured" if done else ""))
-        stream = cmp.MeasurementStream(results, run_id=cmp.new_run_id(), keep=done, secrets=secrets)
-        counter = {"n": sum(1 for m in done if m.key[0] in eps)}
+        run_id = cmp.new_run_id()
+        state: dict[str, Any] = {"n": 0, "stream": None}
+
+        def plan(kept: list[Any], cells: int) -> None:  # once the comparison can run: nothing is lost before
+            state["n"] = len(kept)
+            state["stream"] = cmp.MeasurementStream(results, run_id=run_id, keep=kept, secrets=secrets)
+            if fmt == "text":
+                click.echo(f"  {pset.label}: {cells} outputs" + (f", {len(kept)} already measured" if kept else ""))
 
         def show(m: Any) -> None:
-            stream.write(m)
-            counter["n"] += 1
+            state["stream"].write(m)
+            state["n"] += 1
+            counter = state
             if fmt == "text":
                 shown = ", ".join(f"{k} {cmp._fmt(v)}" for k, v in m.metrics.items()) if m.status == "ok" else \
                     f"{m.status}: {m.reason}"
                 click.echo(f"  [{counter['n']:>{len(str(total))}}/{total}] {m.endpoint} · {m.voice} · {m.text}: {shown}")
 
         result = cmp.compare(tgt, chosen, pset=pset, endpoints=eps, repeat=repeat, faults=faults, rank_by=rank_by,
-                             on_measurement=show, done=done, secrets=secrets)
+                             on_measurement=show, on_plan=plan, done=done, secrets=secrets)
     except cmp.CompareError as exc:
         raise InputError(str(exc)) from None
     html = cmp.write_report(result, output, secrets=secrets, baseline=before)

@@ -284,6 +284,8 @@ class Measurement:
     reason: str = ""
     details: dict[str, Any] = field(default_factory=dict)
     output: Any = None  # the AudioResult (not written)
+    inputs: str = ""  # fingerprint of what was sent (text, reference, source)
+    setup: str = ""  # fingerprint of where and how (target, seed, faults, repeats)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -296,14 +298,32 @@ class Measurement:
     def to_json(self, run_id: str = "") -> dict[str, Any]:
         return {"kind": MEASUREMENT_KIND, "run_id": run_id, "provider": self.provider, "endpoint": self.endpoint,
                 "voice": self.voice, "text": self.text, "status": self.status, "metrics": self.metrics,
-                "reason": self.reason or None,
+                "reason": self.reason or None, "inputs": self.inputs, "setup": self.setup,
                 "details": {k: v for k, v in self.details.items() if isinstance(v, str | int | float | bool)}}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Measurement:
+        import math
+
+        metrics = d.get("metrics") or {}
+        if not isinstance(metrics, dict):
+            raise ValueError(f"metrics must be an object, got {type(metrics).__name__}")
+        details = d.get("details") or {}
         return cls(str(d["endpoint"]), str(d["voice"]), str(d["text"]), str(d.get("status") or "ok"),
-                   {k: float(v) for k, v in (d.get("metrics") or {}).items() if isinstance(v, int | float)},
-                   str(d.get("reason") or ""), dict(d.get("details") or {}))
+                   {str(k): float(v) for k, v in metrics.items()
+                    if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)},
+                   str(d.get("reason") or ""), dict(details) if isinstance(details, dict) else {},
+                   inputs=str(d.get("inputs") or ""), setup=str(d.get("setup") or ""))
+
+
+def _fingerprint(*parts: Any) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else repr(part).encode())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
 
 
 def read_measurements(paths: Sequence[str | Path]) -> list[Measurement]:
@@ -317,6 +337,7 @@ def read_measurements(paths: Sequence[str | Path]) -> list[Measurement]:
             lines = p.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
             raise CompareError(f"{p}: cannot read: {exc.strerror or exc}") from None
+        found = 0
         for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -330,6 +351,10 @@ def read_measurements(paths: Sequence[str | Path]) -> list[Measurement]:
                 except (KeyError, TypeError, ValueError) as exc:
                     raise CompareError(f"{p}:{n}: not a measurement: {exc}") from None
                 out[m.key] = m
+                found += 1
+        if not found and any(line.strip() for line in lines):
+            raise CompareError(f"{p}: holds no compare measurements (give a comparison's "
+                               f"{measurements_path('compare.html').name}, not its report results)")
     return list(out.values())
 
 
@@ -349,13 +374,17 @@ class MeasurementStream:
     measurements ``keep`` of a resumed run, so an interrupted comparison loses at most one output."""
 
     def __init__(self, path: Path, *, run_id: str, keep: Sequence[Measurement] = (), secrets: Sequence[str] = ()):
-        from conformance.secrets import env_secrets
+        import json
+        import os
+
+        from conformance.secrets import env_secrets, mask
 
         self.path, self.run_id, self.secrets = path, run_id, [*env_secrets(), *secrets]
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("", encoding="utf-8")
-        for m in keep:
-            self.write(m)
+        tmp = path.with_name(path.name + ".tmp")  # the kept cells replace the file at once: nothing lost
+        tmp.write_text("".join(mask(json.dumps(m.to_json(run_id), ensure_ascii=False),
+                                    self.secrets) + "\n" for m in keep), encoding="utf-8")
+        os.replace(tmp, path)
 
     def write(self, m: Measurement) -> None:
         import json
@@ -378,6 +407,8 @@ def changes_text(changes: Sequence[Any], baseline: str | Path) -> str:
     rows = [[c.endpoint, c.metric, _fmt(c.before), _fmt(c.after), f"{c.delta:+.3f}",
              "paired" if c.paired else "unpaired", f"{c.p_value:.3g}", c.verdict] for c in changes]
     moved = [c for c in changes if c.verdict != "unchanged"]
+    if not changes:
+        return f"since {baseline}: nothing to compare (no endpoint and metric measured in both runs)"
     head = (f"since {baseline}: {len(moved)} significant change(s)" if moved else
             f"since {baseline}: no metric moved significantly")
     return head + ("\n" + table(["endpoint", "metric", "before", "now", "change", "cells", "p", "verdict"], rows,
@@ -472,7 +503,7 @@ class Comparison:
             pairs = [[p.a, p.b, p.n, _fmt(p.difference.mean), f"{p.p_value:.3g}", f"{p.p_a_better:.2f}", p.verdict]
                      for p in st["pairs"]]
             if pairs:
-                lines.append(table(["A", "B", "pairs", "A − B", "Wilcoxon p", "P(A better)", "verdict"], pairs,
+                lines.append(table(["A", "B", "pairs", "A ahead by", "Wilcoxon p", "P(A better)", "verdict"], pairs,
                                    right=(2, 3, 4, 5)))
             lines.append("")
         return "\n".join(lines).rstrip()
@@ -486,7 +517,7 @@ class Comparison:
                                 "endpoints": {ep: iv.as_dict() for ep, iv in st["intervals"].items()},
                                 "ranking": [{"place": r.place, "endpoint": r.endpoint, "tied_with": r.tied_with}
                                             for r in st["ranking"]],
-                                "pairs": [{"a": p.a, "b": p.b, "n": p.n, "difference": p.difference.as_dict(),
+                                "pairs": [{"a": p.a, "b": p.b, "n": p.n, "advantage_of_a": p.difference.as_dict(),
                                            "p_value": p.p_value, "p_a_better": p.p_a_better, "verdict": p.verdict}
                                           for p in st["pairs"]],
                                 "by_voice": st["by_voice"], "by_text": st["by_text"]}
@@ -734,10 +765,13 @@ def measure(audio: Any, inputs: Inputs, *, wer: bool) -> tuple[dict[str, float],
 def compare(target: Any, providers: Sequence[str], inputs: Inputs | None = None, *, pset: ProtocolSet | None = None,
             endpoints: Sequence[str] = (), repeat: int = 1, faults: Sequence[str] = (), rank_by: str = "overall",
             on_row: Callable[[Row], None] | None = None, on_measurement: Callable[[Measurement], None] | None = None,
+            on_plan: Callable[[list[Measurement], int], None] | None = None,
             done: Sequence[Measurement] = (), secrets: Sequence[str] = ()) -> Comparison:
     """Send every voice × text of ``pset`` (else the one of ``inputs``) through each endpoint on ``target``
     (a :class:`~conformance.target.Target` or its text), measure the outputs and return the
-    :class:`Comparison`. ``done``: cells measured before (a resumed run) are kept, not sent again.
+    :class:`Comparison`. ``done``: cells measured before (a resumed run, other shards) are kept, not sent
+    again, when they were measured (status ok) from the same inputs in the same setup (target, seed,
+    faults, repeats); ``on_plan`` gets those kept and the number of cells before anything is sent.
     ``on_measurement`` sees each new cell as it is measured. ``secrets`` are masked in error notes, as
     are API keys in the environment."""
     from conformance.target import parse_target
@@ -758,7 +792,13 @@ def compare(target: Any, providers: Sequence[str], inputs: Inputs | None = None,
             raise CompareError("nothing to send: give inputs or a set of voices and texts")
         pset = single_set(inputs)
     first = pset.inputs(pset.voices[0], pset.texts[0])
-    prior = {m.key: m for m in done}
+    setup = _fingerprint(target.describe(), target.seed if target.kind == "simulator" else None, sorted(faults),
+                         repeat)
+    fps = {(v.id, t.id): _fingerprint(t.text, v.reference, t.source or b"") for v in pset.voices for t in pset.texts}
+    prior = {m.key: m for m in done if m.status == "ok" and m.setup == setup
+             and m.inputs == fps.get((m.voice, m.text)) and m.endpoint in eps}
+    if on_plan is not None:
+        on_plan(list(prior.values()), len(eps) * pset.size)
     started = time.time()
     measurements: list[Measurement] = []
     with _transport(target, wanted, first, faults) as sim:
@@ -776,7 +816,8 @@ def compare(target: Any, providers: Sequence[str], inputs: Inputs | None = None,
                         continue
                     row = _one(target, ep, cell, sim, repeat, secrets)
                     m = Measurement(ep, voice.id, text.id, row.status, dict(row.metrics), row.reason,
-                                    {**row.details, **({"request": row.request} if row.request else {})}, row.output)
+                                    {**row.details, **({"request": row.request} if row.request else {})}, row.output,
+                                    inputs=fps[(voice.id, text.id)], setup=setup)
                     measurements.append(m)
                     if on_measurement is not None:
                         on_measurement(m)

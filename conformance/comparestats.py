@@ -68,17 +68,19 @@ class Pair:
     a: str
     b: str
     n: int
-    difference: Interval  # mean of (a − b), sign-flipped when lower is better
+    difference: Interval  # a's advantage: mean of (a − b), sign-flipped when lower is better
     p_value: float  # Wilcoxon signed-rank, two-sided
     p_a_better: float  # share of bootstrap resamples in which a's mean is better
+    shift: float = 0.0  # the median advantage of a: the direction the signed-rank test speaks for
 
     @property
     def verdict(self) -> str:
         if self.n < MIN_PAIRS:
             return f"too few cells to tell ({self.n} < {MIN_PAIRS})"
-        if not self.p_value < ALPHA:
+        lead = self.shift or self.difference.mean
+        if not self.p_value < ALPHA or lead == 0:
             return "no significant difference"
-        return f"{self.a} better" if self.difference.mean > 0 else f"{self.b} better"
+        return f"{self.a} better" if lead > 0 else f"{self.b} better"
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Change:
     paired: bool
     p_value: float
     higher_is_better: bool
+    shift: float = 0.0  # paired: the median change per cell; else the change of the median
 
     @property
     def delta(self) -> float:
@@ -101,9 +104,10 @@ class Change:
 
     @property
     def verdict(self) -> str:
-        if not self.p_value < ALPHA or self.delta == 0:
+        moved = self.shift or self.delta
+        if not self.p_value < ALPHA or moved == 0:
             return "unchanged"
-        return "better" if (self.delta > 0) == self.higher_is_better else "worse"
+        return "better" if (moved > 0) == self.higher_is_better else "worse"
 
 
 @dataclass
@@ -115,7 +119,7 @@ class Ranked:
 
 
 def _finite(values: Iterable[Any]) -> list[float]:
-    return [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    return [float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)]
 
 
 def _bootstrap(data: Sequence[float], seed: int, confidence: float, resamples: int) -> Any:
@@ -191,7 +195,7 @@ def pairwise(cells: Iterable[Cell], metric: str, *, higher_is_better: bool = Tru
                 else:
                     dist = np.asarray(_bootstrap(d, seed, CONFIDENCE, RESAMPLES).bootstrap_distribution)
                     better = float(np.mean(dist > 0) + 0.5 * np.mean(dist == 0))
-            out.append(Pair(metric, a, b, len(d), diff, p, better))
+            out.append(Pair(metric, a, b, len(d), diff, p, better, float(np.median(d))))
     return out
 
 
@@ -220,16 +224,19 @@ def breakdown(cells: Iterable[Cell], metric: str, by: str = "voice") -> dict[str
     sums: dict[str, dict[str, list[float]]] = {}
     for c in cells:
         v = c.metrics.get(metric)
-        if v is None:
+        if not isinstance(v, int | float) or not math.isfinite(v):
             continue
         sums.setdefault(c.endpoint, {}).setdefault(c.voice if by == "voice" else c.text, []).append(float(v))
     return {ep: {k: sum(vs) / len(vs) for k, vs in row.items()} for ep, row in sums.items()}
 
 
 def changes(current: Iterable[Cell], baseline: Iterable[Cell], metrics: Mapping[str, bool]) -> list[Change]:
-    """Each endpoint's metrics now against ``baseline`` (``metrics``: name -> higher is better). Cells both
-    runs measured are compared paired (Wilcoxon signed-rank, at least 5); otherwise the two samples are
-    compared as they are (Mann-Whitney U)."""
+    """Each endpoint's metrics now against ``baseline`` (``metrics``: name -> higher is better). When both
+    runs measured at least :data:`MIN_PAIRS` of the same cells, those are compared paired (Wilcoxon
+    signed-rank; before and after are their means, the direction their median change); otherwise the two
+    samples are compared as they are (Mann-Whitney U; the direction the change of the median)."""
+    import statistics
+
     from scipy import stats
 
     now, before = by_endpoint(current), by_endpoint(baseline)
@@ -243,17 +250,18 @@ def changes(current: Iterable[Cell], baseline: Iterable[Cell], metrics: Mapping[
             common = sorted(set(a) & set(b))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                if len(common) >= 5:
+                if len(common) >= MIN_PAIRS:
                     d = [b[k] - a[k] for k in common]
                     p = 1.0 if all(x == 0 for x in d) else float(stats.wilcoxon(d).pvalue)
-                    paired = True
+                    xs, ys = [a[k] for k in common], [b[k] for k in common]
+                    shift, paired = statistics.median(d), True
                 else:
                     xs, ys = list(a.values()), list(b.values())
                     same = len(set(xs) | set(ys)) == 1
                     p = 1.0 if same else float(stats.mannwhitneyu(xs, ys, alternative="two-sided").pvalue)
-                    paired = False
+                    shift, paired = statistics.median(ys) - statistics.median(xs), False
             if math.isnan(p):
                 p = 1.0
-            out.append(Change(ep, m, sum(a.values()) / len(a), sum(b.values()) / len(b), len(a), len(b),
-                              paired, p, higher))
+            out.append(Change(ep, m, sum(xs) / len(xs), sum(ys) / len(ys), len(xs), len(ys), paired, p, higher,
+                              float(shift)))
     return out

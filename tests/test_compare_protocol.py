@@ -17,8 +17,10 @@ import pytest
 
 from conformance import compare as cmp
 
-CLI = [sys.executable, "-m", "conformance.cli", "compare", "--providers", "novita,faseeh"]
-GOOD, BAD = "faseeh.voice_preview", "novita.minimax_voice_cloning"
+# a voice changer (no intelligibility on the simulators: their changers keep length, not words) beside a
+# text-to-speech cloning endpoint, degraded
+CLI = [sys.executable, "-m", "conformance.cli", "compare", "--providers", "elevenlabs,novita"]
+GOOD, BAD = "elevenlabs.speech_to_speech", "novita.minimax_voice_cloning"
 
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -67,13 +69,13 @@ def a_degraded_provider_is_significantly_worse(degraded) -> None:
 def the_report_plots_intervals_win_matrix_and_per_voice_heat_map(degraded) -> None:
     work, _ = degraded
     page = (work / "r" / "compare.html").read_text()
-    for metric in ("speaker_similarity", "predicted_mos", "intelligibility"):
+    for metric in ("speaker_similarity", "predicted_mos"):
         assert f'<svg class="intervals" data-metric="{metric}"' in page
         assert f'<table class="win-matrix" data-metric="{metric}"' in page
         assert f'<table class="heat" data-metric="{metric}"' in page
     for voice in cmp.DEFAULT_VOICES:
         assert f"<th>{voice}</th>" in page
-    assert 'data-a="faseeh.voice_preview" data-b="novita.minimax_voice_cloning"' in page and "1.00 ●" in page
+    assert f'data-a="{GOOD}" data-b="{BAD}"' in page and "1.00 ●" in page
 
 
 def measurements_stream_one_line_per_output(degraded) -> None:
@@ -96,7 +98,7 @@ def an_interrupted_comparison_resumes_with_what_is_missing(degraded, tmp_path: P
     done = run(["--resume", "--inject", f"wrong_speaker@{BAD}", "-o", "r/compare.html"], tmp_path)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert f"{len(lines) - 3} already measured" in done.stdout
-    assert done.stdout.count("] novita") + done.stdout.count("] faseeh") == 3  # only the missing ones
+    assert done.stdout.count("] novita") + done.stdout.count("] elevenlabs") == 3  # only the missing ones
     assert len(cmp.read_measurements([jsonl])) == len(lines)
 
 
@@ -105,8 +107,8 @@ def shards_merge_into_the_same_statistics(degraded, tmp_path: Path) -> None:
     lines = (work / "r" / "compare.measurements.jsonl").read_text().splitlines()
     (tmp_path / "a.jsonl").write_text("\n".join(lines[::2]) + "\n")
     (tmp_path / "b.jsonl").write_text("\n".join(lines[1::2]) + "\n")
-    done = run(["--merge", "a.jsonl", "--merge", "b.jsonl", "--export", "merged.json", "-o", "m/compare.html"],
-               tmp_path)
+    done = run(["--merge", "a.jsonl", "--merge", "b.jsonl", "--inject", f"wrong_speaker@{BAD}", "--export",
+                "merged.json", "-o", "m/compare.html"], tmp_path)  # the same setup as the shards
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert f"{len(lines)} already measured" in done.stdout and "] novita" not in done.stdout  # nothing sent
     merged = json.loads((tmp_path / "merged.json").read_text())["metrics"]
@@ -116,7 +118,7 @@ def shards_merge_into_the_same_statistics(degraded, tmp_path: Path) -> None:
 
 def a_baseline_shows_which_metric_moved_and_a_regression_fails(degraded, tmp_path: Path) -> None:
     jsonl = _copy(degraded, tmp_path)
-    # last week, novita spoke in the right voice: its speaker similarity was as good as faseeh's
+    # last week, novita spoke in the right voice: its speaker similarity was as good as elevenlabs'
     before = []
     for line in jsonl.read_text().splitlines():
         d = json.loads(line)
@@ -124,7 +126,8 @@ def a_baseline_shows_which_metric_moved_and_a_regression_fails(degraded, tmp_pat
             d["metrics"]["speaker_similarity"] = 0.95
         before.append(json.dumps(d))
     (tmp_path / "last-week.jsonl").write_text("\n".join(before) + "\n")
-    done = run(["--resume", "--baseline", "last-week.jsonl", "--export", "s.csv", "-o", "r/compare.html"], tmp_path)
+    done = run(["--resume", "--inject", f"wrong_speaker@{BAD}", "--baseline", "last-week.jsonl", "--export", "s.csv",
+                "-o", "r/compare.html"], tmp_path)
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]  # a metric got significantly worse
     assert "1 significant change(s)" in done.stdout
     line = next(x for x in done.stdout.splitlines() if x.startswith(BAD) and "speaker_similarity" in x)
@@ -186,3 +189,50 @@ def test_set_and_single_inputs_are_exclusive(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(main, ["compare", "--set", str(tmp_path), "--text", "one two three four"])
     assert result.exit_code == 2 and "give either a set (--set) or one --text" in result.output
+
+
+def test_measurements_from_other_inputs_or_that_failed_are_measured_again() -> None:
+    s = cmp.default_set(voices=1, texts=1)
+    first = cmp.compare("simulator", ["faseeh"], pset=s)
+    (m,) = first.measurements
+    assert m.status == "ok" and m.inputs and m.setup
+    seen: list[tuple[int, int]] = []
+    again = cmp.compare("simulator", ["faseeh"], pset=s, done=[m], on_plan=lambda kept, n: seen.append((len(kept), n)))
+    assert seen == [(1, 1)] and again.measurements[0] is m  # the same inputs and setup: kept
+    other_text = cmp.ProtocolSet(s.voices, [cmp.SetText(s.texts[0].id, "Four hours of steady work faced us.")])
+    cmp.compare("simulator", ["faseeh"], pset=other_text, done=[m], on_plan=lambda kept, n: seen.append((len(kept), n)))
+    failed = cmp.Measurement(m.endpoint, m.voice, m.text, "error", reason="timeout", inputs=m.inputs, setup=m.setup)
+    cmp.compare("simulator", ["faseeh"], pset=s, done=[failed], on_plan=lambda kept, n: seen.append((len(kept), n)))
+    cmp.compare("simulator", ["faseeh"], pset=s, done=[m], faults=["silent_audio@faseeh.voice_preview"],
+                on_plan=lambda kept, n: seen.append((len(kept), n)))
+    assert seen[1:] == [(0, 1), (0, 1), (0, 1)]  # another text, a failed cell, another setup: measured again
+
+
+def test_a_measurements_file_keeps_only_finite_numbers_and_refuses_what_is_not_one(tmp_path: Path) -> None:
+    p = tmp_path / "m.jsonl"
+    p.write_text('{"kind": "compare-measurement", "endpoint": "a.x", "voice": "v", "text": "t", '
+                 '"metrics": {"m": NaN, "n": 0.5, "o": Infinity, "p": true}}\n')
+    (m,) = cmp.read_measurements([p])
+    assert m.metrics == {"n": 0.5}
+    p.write_text('{"kind": "compare-measurement", "endpoint": "a.x", "voice": "v", "text": "t", "metrics": [1]}\n')
+    with pytest.raises(cmp.CompareError, match="m.jsonl:1: not a measurement: metrics must be an object"):
+        cmp.read_measurements([p])
+    p.write_text('{"kind": "run", "run_id": "x"}\n')  # a report's results, not measurements
+    with pytest.raises(cmp.CompareError, match="holds no compare measurements"):
+        cmp.read_measurements([p])
+    p.write_text("")
+    assert cmp.read_measurements([p]) == []
+
+
+def test_a_comparison_that_cannot_run_leaves_the_measurements_file_alone(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from conformance.cli import main
+
+    out = tmp_path / "compare.html"
+    kept = cmp.measurements_path(out)
+    kept.write_text(json.dumps(cmp.Measurement("a.x", "v", "t", metrics={"m": 0.5}).to_json("r")) + "\n")
+    before = kept.read_text()
+    result = CliRunner().invoke(main, ["compare", "--target", "cassette", "-o", str(out), "--resume"])
+    assert result.exit_code == 2 and "compare needs fresh answers" in result.output
+    assert kept.read_text() == before

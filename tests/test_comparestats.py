@@ -106,3 +106,39 @@ def test_changes_without_common_cells_compare_the_samples_unpaired() -> None:
     assert not ch.paired and ch.verdict == "worse" and (ch.n_before, ch.n_after) == (10, 10)
     (same,) = cs.changes(before, before, {"m": True})
     assert same.verdict == "unchanged" and same.p_value == 1.0
+
+
+def test_the_direction_is_the_one_the_rank_test_speaks_for_not_an_outliers() -> None:
+    # fifteen cells where a is ahead by 1, one where it is behind by 100: the mean says b, the ranks say a
+    a = [Cell("a.x", f"v{i}", "t", {"m": 10.0 + (1 if i < 15 else -100)}) for i in range(16)]
+    b = [Cell("b.y", f"v{i}", "t", {"m": 10.0}) for i in range(16)]
+    (pair,) = cs.pairwise(a + b, "m")
+    assert pair.difference.mean < 0 and pair.shift == 1.0 and pair.p_value < cs.ALPHA
+    assert pair.verdict == "a.x better"
+    (ch,) = cs.changes([Cell("a.x", c.voice, c.text, c.metrics) for c in a], [Cell("a.x", c.voice, c.text, c.metrics)
+                                                                                for c in b], {"m": True})
+    assert ch.delta < 0 and ch.shift == 1.0 and ch.verdict == "better"
+
+
+def test_a_paired_change_is_measured_on_the_cells_both_runs_have() -> None:
+    # the baseline also measured three voices this run left out, at another level: they must not count
+    before = [Cell("a.x", f"v{i}", "t", {"m": 0.9}) for i in range(6)] + \
+             [Cell("a.x", f"w{i}", "t", {"m": 0.1}) for i in range(3)]
+    after = [Cell("a.x", f"v{i}", "t", {"m": 0.8 - 0.001 * i}) for i in range(6)]
+    (ch,) = cs.changes(after, before, {"m": True})
+    assert ch.paired and (ch.n_before, ch.n_after) == (6, 6) and ch.before == pytest.approx(0.9)
+    assert ch.verdict == "worse" and ch.delta < 0
+
+
+def test_five_common_cells_are_compared_unpaired_since_a_paired_test_could_not_decide() -> None:
+    before = [Cell("a.x", f"v{i}", "t", {"m": 0.9 + 0.001 * i}) for i in range(5)]
+    after = [Cell("a.x", f"v{i}", "t", {"m": 0.5 + 0.001 * i}) for i in range(5)]
+    (ch,) = cs.changes(after, before, {"m": True})
+    assert not ch.paired and ch.verdict == "worse"
+
+
+def test_values_that_are_not_finite_numbers_are_left_out() -> None:
+    data = [Cell("a.x", "v1", "t", {"m": float("nan")}), Cell("a.x", "v2", "t", {"m": 0.5}),
+            Cell("a.x", "v3", "t", {"m": float("inf")})]
+    assert cs.breakdown(data, "m") == {"a.x": {"v2": 0.5}}
+    assert cs.interval([float("nan"), 1.0, True]) == Interval(1.0, 1.0, 1.0, 1)
