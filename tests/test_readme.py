@@ -29,7 +29,7 @@ KEYS = ("ELEVENLABS_API_KEY", "MODELSLAB_API_KEY", "NOVITA_API_KEY", "FASEEH_API
 EXPECT = {
     "--inject silent_audio@faseeh.voice_preview": r"caught: exit 1",
     "drift --spec cassettes/suite": r"(?i)no (breaking )?change|0 breaking|non-breaking",
-    "--inject wrong_speaker@novita": r"(?s)1\s+faseeh.*2\s+novita.*regressed: exit 1",
+    "--inject wrong_speaker@novita": r"(?s)1\s+elevenlabs.*2\s+novita.*regressed: exit 1",
     "bench --list": r"report",
     "spec --fidelity": r"(?m)^elevenlabs: \d+ documented, \d+ observed live",
     "sdk-matrix --providers novita": r"voice_clone\s+serve\s+ok\s+works[\s\S]*\d+ work, 0 fail",
