@@ -459,7 +459,7 @@ def timing_preservation(case: Case) -> CheckResult:
 __all__ = ["CHECKS", "Case", "Check", "CheckResult", "check", "run"]
 
 
-# registered by call, not as a decorator: mutation testing (scripts/mutation) mutates only undecorated functions
+# registered by call, not as a decorator: mutation testing (benchmarks/mutation_score.py) mutates only undecorated functions
 for _fn in (not_a_server_error, content_type_conformance, response_schema_conformance,
             negative_data_rejection, ignored_auth, positive_data_acceptance, output_format_conformance,
             duration_conformance, audio_not_silent, speaker_verification, predicted_mos_floor,

@@ -1,4 +1,4 @@
-"""The mutation-score script (benchmarks/bench_mutation.py): how it reads mutmut's results, scores a
+"""The mutation-score script (benchmarks/mutation_score.py): how it reads mutmut's results, scores a
 module against the target, keeps the list of equivalent mutants true, and exits."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def bench(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    spec = importlib.util.spec_from_file_location("bench_mutation", ROOT / "benchmarks" / "bench_mutation.py")
+    spec = importlib.util.spec_from_file_location("mutation_score", ROOT / "benchmarks" / "mutation_score.py")
     mod = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "bench_mutation", mod)  # its dataclasses look themselves up there
+    monkeypatch.setitem(sys.modules, "mutation_score", mod)  # its dataclasses look themselves up there
     spec.loader.exec_module(mod)
     (tmp_path / "pyproject.toml").write_text('[tool.mutmut]\nonly_mutate = ["pkg/a.py", "pkg/b.py"]\n')
     monkeypatch.setattr(mod, "ROOT", tmp_path)

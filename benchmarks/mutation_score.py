@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """The mutation score of the modules where a silent bug hurts users most, one line per module.
 
-    .venv/bin/python benchmarks/bench_mutation.py                  # run mutmut, then print the scores
-    .venv/bin/python benchmarks/bench_mutation.py --changed main   # only the modules changed since main
-    .venv/bin/python benchmarks/bench_mutation.py --no-run         # the scores of the last run
+    .venv/bin/python benchmarks/mutation_score.py                  # run mutmut, then print the scores
+    .venv/bin/python benchmarks/mutation_score.py --changed main   # only the modules changed since main
+    .venv/bin/python benchmarks/mutation_score.py --no-run         # the scores of the last run
 
 The modules and the tests that guard them are ``[tool.mutmut]`` in ``pyproject.toml``. mutmut makes
 small bugs (mutants) in each module's functions, one at a time, and runs the tests that reach the
@@ -68,7 +68,7 @@ def config(root: Path | None = None) -> dict:
     try:
         return data["tool"]["mutmut"]
     except KeyError:
-        raise SystemExit("bench_mutation: pyproject.toml has no [tool.mutmut] table") from None
+        raise SystemExit("mutation_score: pyproject.toml has no [tool.mutmut] table") from None
 
 
 def module_glob(path: str) -> str:
@@ -152,7 +152,7 @@ def changed_modules(modules: Iterable[str], rev: str, root: Path | None = None) 
     """The modules whose file differs from ``rev`` (committed or not)."""
     proc = subprocess.run(["git", "diff", "--name-only", rev, "--"], cwd=root or ROOT, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise SystemExit(f"bench_mutation: git diff {rev}: {proc.stderr.strip()}")
+        raise SystemExit(f"mutation_score: git diff {rev}: {proc.stderr.strip()}")
     changed = set(proc.stdout.split())
     return [m for m in modules if m in changed]
 
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         modules = [m for m in configured if any(fnmatch.fnmatch(m, p) or m == p for p in args.modules)]
         unknown = [p for p in args.modules if not any(fnmatch.fnmatch(m, p) or m == p for m in configured)]
         if unknown:
-            print(f"bench_mutation: not a configured module: {', '.join(unknown)} "
+            print(f"mutation_score: not a configured module: {', '.join(unknown)} "
                   f"(configured: {', '.join(configured)})", file=sys.stderr)
             return 2
     if args.changed:
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         equivalents = load_equivalents()
     except (ValueError, tomllib.TOMLDecodeError) as e:
-        print(f"bench_mutation: {e}", file=sys.stderr)
+        print(f"mutation_score: {e}", file=sys.stderr)
         return 2
 
     if not args.no_run:
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         print("$ " + " ".join(cmd), flush=True)
         proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if proc.returncode != 0:
-            print(f"bench_mutation: mutmut failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}", file=sys.stderr)
+            print(f"mutation_score: mutmut failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}", file=sys.stderr)
             return 1
 
     scores, stale = score(results(ROOT / "mutants", modules), equivalents)
