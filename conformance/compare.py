@@ -928,7 +928,9 @@ def records(result: Comparison, *, run_id: str, secrets: Sequence[str] = ()) -> 
     from conformance.report.records import build_record
 
     out = []
-    for r in result.ranked():
+    if result.pset is not None and result.pset.size > 1 and result.measurements:
+        out = _cell_records(result, run_id=run_id, secrets=secrets)
+    for r in [] if out else result.ranked():
         audio: dict[str, Any] = {"reference": r.reference or result.inputs.reference}
         source = r.source if r.reference is not None else result.inputs.source
         if _converts_voice(r.endpoint) and source:
@@ -956,6 +958,46 @@ def records(result: Comparison, *, run_id: str, secrets: Sequence[str] = ()) -> 
            "args": ["compare"], "text": result.inputs.text, "reference": result.inputs.reference_label,
            "source": result.inputs.source_label}
     return out, run
+
+
+def _cell_records(result: Comparison, *, run_id: str, secrets: Sequence[str] = ()) -> list[Any]:
+    """One record per output (endpoint × voice × text), with the audio behind it: its reference, the
+    speech a voice changer converted, and the output (for the cells this run measured)."""
+    from conformance.audio.decoding import as_decoded
+    from conformance.report.records import build_record
+
+    assert result.pset is not None
+    voices, texts = {v.id: v for v in result.pset.voices}, {t.id: t for t in result.pset.texts}
+    rows = {r.endpoint: r for r in result.ranked()}
+    order = {ep: i for i, ep in enumerate(rows)}
+    out = []
+    for m in sorted(result.measurements, key=lambda m: (order.get(m.endpoint, 0), m.voice, m.text)):
+        row, voice, text = rows.get(m.endpoint), voices.get(m.voice), texts.get(m.text)
+        audio: dict[str, Any] = {}
+        if voice is not None:
+            audio["reference"] = voice.reference
+        if text is not None and text.source and _converts_voice(m.endpoint):
+            audio["input"] = text.source
+        if m.output is not None:
+            with contextlib.suppress(Exception):
+                d = as_decoded(m.output)
+                audio["output"] = (d.samples, d.sample_rate)
+        measured = {**m.metrics, **{k: v for k, v in m.details.items() if k not in ("ttfb", "request")}}
+        if "latency" in measured:
+            measured["time_to_audio_s"] = measured.pop("latency")
+        measured.update(voice=m.voice, text=text.text if text else m.text)
+        ok = m.status == "ok"
+        out.append(build_record(
+            {"measured": measured, "audio": audio if ok else {},
+             "latency": {"total": m.metrics.get("latency"), "ttfb": m.details.get("ttfb")} if ok else {},
+             "request_excerpt": str(m.details.get("request") or "") or None,
+             "extra": {"rank": row.rank if row else None, "place": row.place if row else None,
+                       "voice": m.voice, "text": m.text}},
+            secrets=secrets, nodeid=f"compare::{m.endpoint}[{m.voice}-{m.text}]",
+            outcome={"ok": "pass", "error": "error", "skipped": "skip"}.get(m.status, "error"), run_id=run_id,
+            provider=m.provider, endpoint=m.endpoint, check="compare", target=result.target,
+            failure=m.reason or None))
+    return out
 
 
 def ranking_html(result: Comparison) -> str:

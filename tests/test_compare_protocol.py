@@ -76,6 +76,14 @@ def the_report_plots_intervals_win_matrix_and_per_voice_heat_map(degraded) -> No
     for voice in cmp.DEFAULT_VOICES:
         assert f"<th>{voice}</th>" in page
     assert f'data-a="{GOOD}" data-b="{BAD}"' in page and "1.00 ●" in page
+    # the audio behind every cell: one record per output, with its reference and the converted speech
+    from conformance.report.records import read_lines
+
+    results = [x for x in read_lines([work / "r" / "compare.jsonl"]) if x["kind"] == "result"]
+    assert len(results) == 2 * cmp.default_set().size
+    assert all(set(x["audio"]) == {"reference", "input", "output"} for x in results)
+    assert {(x["endpoint"], x["extra"]["voice"], x["extra"]["text"]) for x in results} == {
+        (ep, v, t) for ep in (GOOD, BAD) for v in cmp.DEFAULT_VOICES for t in ("text1", "text2", "text3")}
 
 
 def measurements_stream_one_line_per_output(degraded) -> None:
