@@ -666,9 +666,10 @@ def _check_faults(faults: tuple[str, ...], target: Any, providers: list[str] | t
                    "PROVIDER.ENDPOINT.")
 @click.option("--target", default=None, metavar="TARGET",
               help="simulator, live or url=BASE; default: the configuration's, else simulator.")
-@click.option("--text", default=None, help="The text every provider speaks (default: two sentences the fixtures say).")
+@click.option("--text", default=None,
+              help="One text every provider speaks, instead of a set (with the default reference voice unless given).")
 @click.option("--reference", type=click.Path(dir_okay=False), default=None,
-              help="WAV or MP3 of the voice to clone (default: 12 s of fixture speaker en_slt).")
+              help="WAV or MP3 of one voice to clone, instead of a set (default text: two sentences the fixtures say).")
 @click.option("--source", type=click.Path(dir_okay=False), default=None,
               help="WAV or MP3 of someone saying the text, for voice changers (default: fixture speaker en_kal).")
 @click.option("--reference-url", default=None, metavar="URL",
@@ -718,14 +719,14 @@ def compare_command(ctx: click.Context, providers: tuple[str, ...], endpoints: t
     text) and latency. Per metric it prints each endpoint's mean with a 95 % bootstrap interval, a
     ranking that calls overlapping intervals a tie, and paired verdicts (Wilcoxon signed-rank on the
     same cells, with the probability that one is better). The HTML report has every output to listen
-    to. Measurements stream to the .jsonl beside the report, so an interrupted run resumes
+    to. Measurements stream to the .measurements.jsonl beside the report, so an interrupted run resumes
     (--resume) and shards merge (--merge). Exit code 1 when an output failed, none could be
     compared, or --baseline found a metric significantly worse.
 
     \b
     Examples:
       voice-conformance compare --providers {p},{q}
-      voice-conformance compare --providers {p},{q} --voices 2 --texts 1 --baseline last-week.jsonl
+      voice-conformance compare --providers {p},{q} --voices 2 --texts 3 --baseline last-week.jsonl
       voice-conformance compare --endpoint PROVIDER.ENDPOINT --endpoint PROVIDER.ENDPOINT
       voice-conformance compare --target live --providers {p},{q} \\
           --reference me.wav --reference-url https://example.com/me.wav --text "Hello there, how are you?"
