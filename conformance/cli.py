@@ -790,11 +790,10 @@ def compare_command(ctx: click.Context, providers: tuple[str, ...], endpoints: t
         def show(m: Any) -> None:
             state["stream"].write(m)
             state["n"] += 1
-            counter = state
             if fmt == "text":
                 shown = ", ".join(f"{k} {cmp._fmt(v)}" for k, v in m.metrics.items()) if m.status == "ok" else \
                     f"{m.status}: {m.reason}"
-                click.echo(f"  [{counter['n']:>{len(str(total))}}/{total}] {m.endpoint} · {m.voice} · {m.text}: {shown}")
+                click.echo(f"  [{state['n']:>{len(str(total))}}/{total}] {m.endpoint} · {m.voice} · {m.text}: {shown}")
 
         result = cmp.compare(tgt, chosen, pset=pset, endpoints=eps, repeat=repeat, faults=faults, rank_by=rank_by,
                              on_measurement=show, on_plan=plan, done=done, secrets=secrets)

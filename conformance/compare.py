@@ -454,6 +454,7 @@ class Comparison:
     duration: float = 0.0
     measurements: list[Measurement] = field(default_factory=list)  # one per endpoint × voice × text
     pset: ProtocolSet | None = None
+    _statistics: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def failures(self) -> list[Measurement]:
@@ -473,6 +474,8 @@ class Comparison:
         breakdowns per voice and per text (see :mod:`conformance.comparestats`)."""
         from conformance import comparestats as cs
 
+        if self._statistics is not None:  # the console, the export and the HTML read the same numbers
+            return self._statistics
         cells = self.cells()
         summary = cs.summary(cells, self.metrics(), seed=self.seed or 0)
         out: dict[str, Any] = {}
@@ -484,6 +487,7 @@ class Comparison:
             out[m] = {"intervals": ivs, "ranking": cs.ranking(ivs, higher_is_better=higher),
                       "pairs": cs.pairwise(cells, m, higher_is_better=higher, seed=self.seed or 0),
                       "by_voice": cs.breakdown(cells, m, "voice"), "by_text": cs.breakdown(cells, m, "text")}
+        self._statistics = out
         return out
 
     def statistics_text(self) -> str:
