@@ -49,6 +49,47 @@ def test_intelligibility_of_a_real_recording():
     assert right.reference == clip.text
 
 
+def test_a_transcript_does_not_depend_on_what_was_transcribed_before():
+    """One decoder per thread, reset before each utterance: the same clip gives the transcript (and the
+    score) a decoder loaded for it alone gives, whatever came before it, and no decoder is loaded again."""
+    import threading
+
+    import pocketsphinx
+
+    clips = [corpus.clips(s)[0].path for s in ("en_slt", "en_rms", "en_kal")]
+
+    loaded = []
+    real = pocketsphinx.Decoder
+
+    def counting(*a, **k):
+        loaded.append(1)
+        return real(*a, **k)
+
+    results: dict[str, list[str]] = {}
+
+    def in_order(name, order):
+        results[name] = [quality.transcribe(clips[i]) for i in order]
+
+    # a new thread starts without a decoder; each transcribes the clips in its own order
+    import unittest.mock
+
+    with unittest.mock.patch.object(pocketsphinx, "Decoder", counting):
+        threads = [threading.Thread(target=in_order, args=(n, o)) for n, o in
+                   (("forward", [0, 1, 2]), ("backward", [2, 1, 0]))]
+        for t in threads:
+            t.start()
+            t.join()
+        single = {}
+        for i in range(3):
+            t = threading.Thread(target=lambda i=i: single.__setitem__(i, quality.transcribe(clips[i])))
+            t.start()
+            t.join()
+    assert results["forward"] == [single[0], single[1], single[2]]
+    assert results["backward"] == [single[2], single[1], single[0]]
+    assert len(loaded) == 5  # one per thread: two ordered threads, three single-clip threads
+    assert all(results["forward"])
+
+
 def test_text_normalisation():
     assert quality.normalise_text("It's easy, to TELL — the depth!") == "it's easy to tell the depth"
     with pytest.raises(ValueError, match="non-empty"):
