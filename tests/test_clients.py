@@ -8,6 +8,7 @@ import inspect
 import io
 import json
 import logging
+import os
 import pickle
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -658,3 +659,31 @@ def test_generic_call_and_history(mock: respx.MockRouter, sleeps: Sleeps) -> Non
     assert queued.status == "processing" and len(client.history) == 2
     with pytest.raises(KeyError, match="no endpoint 'nope'"):
         client.call("nope", {})
+
+
+def test_clients_build_the_tls_context_once_per_certificate_setting(monkeypatch) -> None:
+    """Each new httpx client would read the CA bundle again (35 ms): the kit's clients share one context,
+    and build another when SSL_CERT_FILE names other certificates."""
+    import certifi
+    import httpx
+
+    from conformance.clients import base, make_client
+
+    built: list[str | None] = []
+    real = httpx.create_ssl_context
+
+    def counting(*a, **k):
+        built.append(os.environ.get("SSL_CERT_FILE"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(httpx, "create_ssl_context", counting)
+    monkeypatch.setattr(base, "_TLS", {})
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    clients = [make_client("faseeh", asynchronous=a, api_key="k") for a in (False, False, True)]
+    assert built == [None]
+    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
+    clients.append(make_client("elevenlabs", api_key="k"))
+    assert built == [None, certifi.where()]
+    for c in clients:
+        asyncio.run(c.aclose()) if hasattr(c, "aclose") else c.close()

@@ -482,6 +482,19 @@ def _masked(value: Any, key: Secret) -> Any:
     return mask_data(value, [key.reveal()] if key else [])
 
 
+_TLS: dict[tuple[str | None, str | None], Any] = {}
+
+
+def tls_context() -> Any:
+    """httpx's default TLS context (certifi's CAs, or ``SSL_CERT_FILE``/``SSL_CERT_DIR``), built once
+    per process for each value of those variables: building it reads the CA bundle, 35 ms a client."""
+    key = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    ctx = _TLS.get(key)
+    if ctx is None:
+        ctx = _TLS[key] = httpx.create_ssl_context()
+    return ctx
+
+
 class SyncClient(ClientCore):
     """Blocking client over ``httpx.Client``; pass ``http_client`` to use your own."""
 
@@ -489,7 +502,7 @@ class SyncClient(ClientCore):
                  sleep: Callable[[float], None] = time.sleep, **kwargs: Any):
         super().__init__(api_key, **kwargs)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=self.timeout)
+        self._http = http_client or httpx.Client(timeout=self.timeout, verify=tls_context())
         self._sleep = sleep
 
     def _run(self, flow: Flow[Any]) -> Any:
@@ -529,7 +542,7 @@ class AsyncClient(ClientCore):
                  sleep: Callable[[float], Any] = async_sleep, **kwargs: Any):
         super().__init__(api_key, **kwargs)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self.timeout)
+        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, verify=tls_context())
         self._sleep = sleep
 
     async def _run(self, flow: Flow[Any]) -> Any:
