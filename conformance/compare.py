@@ -749,9 +749,11 @@ def _reference_embedding(reference: bytes) -> Any:
 def measure(audio: Any, inputs: Inputs, *, wer: bool) -> tuple[dict[str, float], dict[str, Any]]:
     """Speaker similarity, predicted MOS and intelligibility of one output."""
     from conformance.audio import intelligibility, predicted_mos, verify_speaker
+    from conformance.audio.decoding import as_decoded
 
     metrics: dict[str, float] = {}
     details: dict[str, Any] = {}
+    audio = as_decoded(audio)  # once for the three measures (an MP3 is an ffmpeg process each time)
     v = verify_speaker(audio, _reference_embedding(inputs.reference))
     metrics["speaker_similarity"] = round(float(v.cosine), 4)
     details.update(speaker_score=round(float(v.score), 3), same_speaker=bool(v.same_speaker),

@@ -85,24 +85,36 @@ def failed_checks(jsonl: Path) -> tuple[dict[str, set[str]], set[str], list[str]
 
 
 def _run(pytester: pytest.Pytester, fault: str, endpoints: list[str], select: str, tag: str) -> Path:
+    """The suite's selected tests with ``fault`` injected, in this process (a new process would load
+    Python, hypothesis and the audio models again: 2–3 s a run), under the ``smoke`` profile (failures
+    as found, not shrunk), which is this run's only: the profile before it is loaded again after it."""
+    from hypothesis import settings
+
+    from conformance.profiles import register_hypothesis_profiles
+
     report = pytester.path / tag / "conformance.html"
     args = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q", "-rfE", "--conformance-report",
             str(report), "-k", select, "-p", "no:xdist"]
     for ep in endpoints:
         args += ["--conformance-inject", f"{fault}@{ep}"]
-    pytester.runpytest_subprocess(*args, timeout=900)
+    before = settings.get_current_profile_name()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HYPOTHESIS_PROFILE", "smoke")
+        register_hypothesis_profiles()  # the suite's conftest does this only where it is imported first
+        try:
+            pytester.runpytest_inprocess(*args)
+        finally:
+            settings.load_profile(before)
     return report.with_suffix(".jsonl")
 
 
 @pytest.mark.parametrize("fault", MATRIX)
 def test_each_fault_fails_a_check_it_names_on_every_endpoint_it_applies_to(pytester: pytest.Pytester,
-                                                                            monkeypatch: pytest.MonkeyPatch,
                                                                             fault: str) -> None:
     """The check that fails must be one the fault names, by the check's own name inside the failing test
     (a test runs several checks: the first that fails ends it, and hides the others). An endpoint whose
     tests could not reach it (the fault broke the call they make first) runs again with the fault on it
     alone."""
-    monkeypatch.setenv("HYPOTHESIS_PROFILE", "smoke")  # failures as found, not shrunk
     cls = FAULTS[fault]
     endpoints = applicable(cls.applies_to)
     tests = " or ".join(sorted(_tests_running(cls.trips)))

@@ -12,9 +12,10 @@ Audio shorter than one window is repeated to fill it, as in the reference.
 
 **Intelligibility** (``intelligibility``): English only. pocketsphinx 5 with its bundled ``en-us``
 acoustic model, language model and dictionary transcribes 16 kHz audio; jiwer computes the word
-error rate against the expected text after lower-casing and dropping punctuation. Each thread loads
-the decoder once (0.4 s) and resets its feature state (cepstral mean) before every utterance, so a
-transcript does not depend on what was transcribed before it.
+error rate against the expected text after lower-casing and dropping punctuation. The search skips
+lattice rescoring (:data:`ASR_SEARCH`: 1.2x faster than pocketsphinx's defaults, at a lower WER on
+the fixtures). Each thread loads the decoder once (0.4 s) and resets its feature state (cepstral
+mean) before every utterance, so a transcript does not depend on what was transcribed before it.
 
 >>> predicted_mos("output.wav")                 # doctest: +SKIP
 MosScores(sig=3.52, bak=4.03, ovrl=3.21, p808=3.60, windows=1)
@@ -128,12 +129,19 @@ def predicted_mos(src: Any, *, max_duration: float | None = None) -> MosScores:
     return MosScores(sig=float(m[0]), bak=float(m[1]), ovrl=float(m[2]), p808=float(m[3]), windows=len(starts))
 
 
+#: pocketsphinx's search without lattice rescoring and with at most 5,000 HMMs a frame. On the 53 English
+#: fixture clips (147 s): WER 0.286 against 0.301 with its defaults, 7.5x real time against 6.1x. (Leaving
+#: out the flat-lexicon pass too is faster still, but then a transcript depends on the utterance before it.)
+ASR_SEARCH = {"bestpath": False, "maxhmmpf": 5000}
+
+
 @lru_cache(maxsize=1)
 def _asr_config() -> Any:
     pocketsphinx = need("pocketsphinx", "intelligibility()")
     model = os.path.join(pocketsphinx.get_model_path(), "en-us")
     return {"hmm": os.path.join(model, "en-us"), "lm": os.path.join(model, "en-us.lm.bin"),
-            "dict": os.path.join(model, "cmudict-en-us.dict"), "samprate": MOS_SR, "loglevel": "FATAL"}
+            "dict": os.path.join(model, "cmudict-en-us.dict"), "samprate": MOS_SR, "loglevel": "FATAL",
+            **ASR_SEARCH}
 
 
 _DECODERS = threading.local()
