@@ -18,11 +18,16 @@ if TYPE_CHECKING:
 
 
 def mp3_roundtrip(y: np.ndarray, sr: int, kbps: int = 32) -> tuple[np.ndarray, int]:
-    """Encode to MP3 at ``kbps`` with LAME (through ffmpeg) and decode again (same rate)."""
-    from conformance.audio.decoding import decode, encode
+    """Encode to MP3 at ``kbps`` with LAME and decode again (same rate), both in this process (lameenc,
+    libsndfile's mpg123): 10x faster than two ffmpeg processes, which a corpus pays per clip."""
+    import io
 
-    d = decode(encode(y, sr, "mp3", bitrate_kbps=kbps), mono=True)
-    return d.samples, d.sample_rate
+    np = need("numpy", "mp3_roundtrip")
+    sf = need("soundfile", "mp3_roundtrip")
+    from conformance.audio.encoding import encode_mp3
+
+    z, rate = sf.read(io.BytesIO(encode_mp3(np.asarray(y, dtype=np.float32), sr, kbps)), dtype="float32")
+    return (z if z.ndim == 1 else z.mean(axis=1)), int(rate)
 
 
 def ulaw_roundtrip(y: np.ndarray, sr: int, rate: int = 8000) -> tuple[np.ndarray, int]:

@@ -25,7 +25,7 @@ UNKNOWN_URL_SECONDS = 4.0  # length assumed for source audio behind a URL the si
 # assumed: how long the provider says a job takes (its eta) per second of audio made, at least 1 s;
 # the simulator's clock runs CLOCK_SCALE times faster
 ETA_PER_AUDIO_SECOND = 1.0
-CLOCK_SCALE = 0.02
+CLOCK_SCALE = 0.005  # a 5 s job ends 25 ms after it was submitted: one or two polls at the offline interval
 
 
 @dataclass
