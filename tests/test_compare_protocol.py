@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,11 +19,20 @@ from conformance import compare as cmp
 # two voice changers, one degraded (no intelligibility to transcribe on the simulators: their changers keep
 # length, not words, so the comparison measures what it is about here: the voice, and the audio quality)
 GOOD, BAD = "elevenlabs.speech_to_speech", "modelslab.voice_to_voice"
-CLI = [sys.executable, "-m", "conformance.cli", "compare", "--endpoint", GOOD, "--endpoint", BAD]
+CLI = ["compare", "--endpoint", GOOD, "--endpoint", BAD]
 
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=900)
+    """``voice-conformance compare`` in this process, in ``cwd`` (a new process would load Python and the
+    audio models again for each of the five runs here)."""
+    from click.testing import CliRunner
+
+    from conformance.cli import main
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(cwd)
+        result = CliRunner().invoke(main, [*CLI, *args], catch_exceptions=False)
+    return subprocess.CompletedProcess(CLI, result.exit_code, result.stdout, result.stderr)
 
 
 def test_the_default_set_through_a_degraded_provider(tmp_path: Path) -> None:
