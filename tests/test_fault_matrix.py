@@ -17,6 +17,7 @@ import pytest
 
 from conformance import spec
 from conformance.simulators.faults import FAULTS
+from tests.inprocess import run_suite
 
 pytest_plugins = ["pytester"]
 
@@ -85,26 +86,14 @@ def failed_checks(jsonl: Path) -> tuple[dict[str, set[str]], set[str], list[str]
 
 
 def _run(pytester: pytest.Pytester, fault: str, endpoints: list[str], select: str, tag: str) -> Path:
-    """The suite's selected tests with ``fault`` injected, in this process (a new process would load
-    Python, hypothesis and the audio models again: 2–3 s a run), under the ``smoke`` profile (failures
-    as found, not shrunk), which is this run's only: the profile before it is loaded again after it."""
-    from hypothesis import settings
-
-    from conformance.profiles import register_hypothesis_profiles
-
+    """The suite's selected tests with ``fault`` injected, in this process (tests/inprocess.py), under the
+    ``smoke`` profile: failures as found, not shrunk."""
     report = pytester.path / tag / "conformance.html"
     args = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q", "-rfE", "--conformance-report",
             str(report), "-k", select, "-p", "no:xdist"]
     for ep in endpoints:
         args += ["--conformance-inject", f"{fault}@{ep}"]
-    before = settings.get_current_profile_name()
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("HYPOTHESIS_PROFILE", "smoke")
-        register_hypothesis_profiles()  # the suite's conftest does this only where it is imported first
-        try:
-            pytester.runpytest_inprocess(*args)
-        finally:
-            settings.load_profile(before)
+    run_suite(pytester, *args, profile="smoke")
     return report.with_suffix(".jsonl")
 
 

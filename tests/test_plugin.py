@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.inprocess import run_suite
+
 pytest_plugins = ["pytester"]
 
 USER_TESTS = '''
@@ -105,14 +107,17 @@ def _outcomes(junit: Path) -> dict[str, str]:
 
 def test_xdist_gives_the_outcomes_of_a_serial_run(pytester: pytest.Pytester) -> None:
     common = ("--pyargs", "conformance.suite", "-q", "--conformance-providers", "faseeh")
-    serial = run(pytester, *common, "-p", "no:xdist", "--junitxml", "serial.xml")
+    # serial runs in this process (tests/inprocess.py), the parallel ones start their workers as users do
+    serial = run_suite(pytester, "-p", "no:cacheprovider", "--conformance-report", "", *common, "-p", "no:xdist",
+                       "--junitxml", "serial.xml")
     run(pytester, *common, "-n", "2", "--junitxml", "parallel.xml")
     a, b = _outcomes(pytester.path / "serial.xml"), _outcomes(pytester.path / "parallel.xml")
     assert len(a) > 20, serial.outlines[-5:]
     assert a == b, {k: (a.get(k), b.get(k)) for k in set(a) | set(b) if a.get(k) != b.get(k)}
     # and a fault shows up the same way in both
     fault = ("--conformance-inject", "silent_audio@faseeh.voice_preview", "-k", "voice_preview")
-    run(pytester, *common, *fault, "-p", "no:xdist", "--junitxml", "serial-fault.xml")
+    run_suite(pytester, "-p", "no:cacheprovider", "--conformance-report", "", *common, *fault, "-p", "no:xdist",
+              "--junitxml", "serial-fault.xml")
     run(pytester, *common, *fault, "-n", "2", "--junitxml", "parallel-fault.xml")
     a, b = _outcomes(pytester.path / "serial-fault.xml"), _outcomes(pytester.path / "parallel-fault.xml")
     assert "failure" in a.values() and a == b
