@@ -204,3 +204,36 @@ def test_importing_probe_and_corpus_stays_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": os.getcwd()})
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(("sr", "kbps"), [(16000, 32), (22050, 64), (24000, 128), (44100, 128), (48000, 320)])
+def test_mp3_decodes_in_this_process_as_ffmpeg_decodes_it(sr, kbps, monkeypatch):
+    """MP3 is decoded by libsndfile, not by an ffmpeg process each time: the same length and alignment as
+    ffmpeg's gapless decode, with the LAME tag (ffmpeg's encoder: delay and padding dropped) and without
+    it (lameenc: nothing to drop), and samples within a hair of ffmpeg's."""
+    import subprocess
+
+    import numpy as np
+
+    from conformance.audio import decoding
+    from conformance.audio.encoding import encode as encode_with
+    from conformance.audio.encoding import encode_mp3
+
+    y = corpus.make_clip("en_kal", 2.5, sr).astype(np.float32)
+    spawned: list[list[str]] = []
+    real_run = subprocess.run
+
+    def spy(cmd, *a, **k):
+        spawned.append(list(cmd))
+        return real_run(cmd, *a, **k)
+
+    for mp3 in (encode_with(y, sr, "mp3", bitrate_kbps=kbps, engine="ffmpeg"), encode_mp3(y, sr, kbps)):
+        theirs = decoding._decode_ffmpeg(mp3, decoding.probe(mp3), decoding._Limits(600.0, 1e8))[0]
+        with monkeypatch.context() as m:
+            m.setattr(subprocess, "run", spy)
+            ours = decode(mp3)
+        assert spawned == []
+        assert ours.sample_rate == sr and ours.samples.shape[-1] == theirs.shape[-1]
+        lag = np.argmax(np.correlate(ours.samples[: sr // 2], theirs[: sr // 2], "full")) - (sr // 2 - 1)
+        assert lag == 0
+        assert np.sqrt(np.mean((ours.samples - theirs) ** 2)) < 0.003
