@@ -106,3 +106,109 @@ def test_a_response_is_scrubbed_header_by_header_and_its_length_fixed() -> None:
     quiet = {"status": {"code": 200}, "headers": {"Content-Length": ["5"]}, "body": {"string": b"hello"}}
     assert s.response(quiet)["headers"]["Content-Length"] == ["5"] and s.response(quiet)["body"]["string"] == b"hello"
     assert s.response({"status": {"code": 204}, "headers": {}, "body": {"string": b""}})["body"]["string"] == b""
+
+
+# decode_content: every coding the recorded client decodes, undone in order, its headers fixed -----------
+
+def _response(data: bytes | str, coding: object, **headers: object) -> dict:
+    return {"status": {"code": 200}, "headers": {"Content-Encoding": coding, **headers}, "body": {"string": data}}
+
+
+def test_a_response_without_a_content_encoding_is_returned_as_it_is() -> None:
+    from conformance.cassettes.scrub import decode_content
+
+    response = {"status": {"code": 200}, "headers": {"Content-Type": ["text/plain"]}, "body": {"string": b"x"}}
+    assert decode_content(response) is response
+    bare = {"status": {"code": 204}}
+    assert decode_content(bare) is bare
+
+
+def test_each_coding_is_undone_last_applied_first_and_the_headers_follow() -> None:
+    import gzip
+    import zlib
+
+    from conformance.cassettes.scrub import decode_content
+
+    text = b'{"echo": "' + b"x" * 300 + b'"}'
+    raw_deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    raw = raw_deflate.compress(text) + raw_deflate.flush()
+    cases = {  # the header as sent, the body as it travelled
+        "gzip": gzip.compress(text),
+        "GZIP": gzip.compress(text),
+        "deflate": zlib.compress(text),  # zlib-wrapped, as the RFC says
+        "Deflate": raw,  # raw deflate, as some servers send it
+        "identity": text,
+        "identity, gzip": gzip.compress(text),
+        "deflate, gzip": gzip.compress(zlib.compress(text)),  # deflate first, then gzip
+        "gzip, deflate": zlib.compress(gzip.compress(text)),
+        "gzip,": gzip.compress(text),  # an empty item is no coding
+    }
+    for coding, body in cases.items():
+        for form in (coding, [coding]):
+            out = decode_content(_response(body, form, **{"Content-Length": [str(len(body))],
+                                                          "Content-Type": ["application/json"]}))
+            assert out["body"]["string"] == text, coding
+            assert "Content-Encoding" not in out["headers"], coding
+            assert out["headers"]["Content-Length"] == [str(len(text))] and \
+                out["headers"]["Content-Type"] == ["application/json"], coding
+            assert out["status"] == {"code": 200}
+    # a plain string length, a header in any case, two headers of the coding, a text body
+    out = decode_content({"headers": {"content-encoding": "gzip", "CONTENT-ENCODING": ["identity"],
+                                      "content-length": "99"}, "body": {"string": gzip.compress(text)}})
+    assert out["headers"] == {"content-length": str(len(text))} and out["body"]["string"] == text
+    out = decode_content(_response("plain text", "identity"))
+    assert out["body"]["string"] == b"plain text" and out["headers"] == {}
+
+
+def test_an_empty_body_stays_empty_and_its_coding_header_goes() -> None:
+    from conformance.cassettes.scrub import decode_content
+
+    for body in (b"", "", None):
+        out = decode_content({"headers": {"Content-Encoding": ["gzip"], "Content-Length": ["0"]},
+                              "body": {"string": body}})
+        assert out["body"]["string"] == b"" and out["headers"] == {"Content-Length": ["0"]}
+    out = decode_content({"headers": {"Content-Encoding": "gzip"}})
+    assert out["body"] == {"string": b""} and out["headers"] == {}
+
+
+def test_codings_that_cannot_be_undone_are_named() -> None:
+    import gzip
+
+    import pytest
+
+    from conformance.cassettes.scrub import UnscrubbableBody, decode_content
+
+    with pytest.raises(UnscrubbableBody, match=r"Content-Encoding 'compress' cannot be decoded, so its secrets "
+                                               r"cannot be scrubbed; it is not recorded"):
+        decode_content(_response(gzip.compress(b"x"), "gzip, compress"))
+    for coding, body in (("gzip", b"not gzip"), ("deflate", b"not deflate at all")):
+        with pytest.raises(UnscrubbableBody, match=rf"a response body marked Content-Encoding '{coding}' does not "
+                                                   r"decode \(.+\); it is not recorded"):
+            decode_content(_response(body, coding))
+
+
+def test_a_body_inflates_to_the_cap_and_not_one_byte_past_it(monkeypatch) -> None:
+    import gzip
+    import zlib
+
+    import pytest
+
+    from conformance.cassettes import scrub
+
+    monkeypatch.setattr(scrub, "MAX_DECODED", 3 * 2**20)
+    for compress, coding in ((gzip.compress, "gzip"), (zlib.compress, "deflate")):
+        at = scrub.decode_content(_response(compress(b"\0" * (3 * 2**20)), coding))
+        assert len(at["body"]["string"]) == 3 * 2**20
+        with pytest.raises(scrub.UnscrubbableBody, match=r"^a compressed body expands past 3 MB$"):
+            scrub.decode_content(_response(compress(b"\0" * (3 * 2**20 + 1)), coding))
+
+
+def test_the_decoders_are_httpxs_with_brotli_and_zstd_when_installed() -> None:
+    import importlib.util
+
+    from conformance.cassettes.scrub import _decoders
+
+    found = _decoders()
+    assert {"identity", "gzip", "deflate"} <= set(found) and found["identity"](b"ab") == b"ab"
+    assert ("br" in found) == (importlib.util.find_spec("brotli") is not None)
+    assert ("zstd" in found) == (importlib.util.find_spec("zstandard") is not None)
