@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from hypothesis import strategies as st
 from conformance.cli import main
 from conformance.report.records import read_lines
 from conformance.target import parse_shard, shard_of
+from tests.inprocess import run_suite
 
 pytest_plugins = ["pytester"]
 
@@ -37,16 +36,17 @@ def test_shards_are_disjoint_cover_everything_and_are_balanced(ids: list[str], n
     assert [shard_of(list(reversed(ids)), i, n) for i in range(1, n + 1)] == shards
 
 
-def _collected(*args: str) -> list[str]:
-    out = subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "--collect-only", "-q",
-                          "-p", "no:cacheprovider", "--conformance-report=", *args],
-                         capture_output=True, text=True, check=True).stdout
-    return [line for line in out.splitlines() if "::" in line]
+def _collected(pytester: pytest.Pytester, *args: str) -> list[str]:
+    """The suite's test ids as ``--collect-only`` lists them, collected in this process (tests/inprocess.py)."""
+    result = run_suite(pytester, "--pyargs", "conformance.suite", "--collect-only", "-q", "-p", "no:cacheprovider",
+                       "--conformance-report=", *args)
+    assert result.ret == 0, "\n".join(result.outlines[-20:])
+    return [line for line in result.outlines if "::" in line]
 
 
-def test_the_suites_shards_partition_its_tests() -> None:
-    full = _collected("--conformance-providers=novita,faseeh")
-    shards = [_collected("--conformance-providers=novita,faseeh", f"--shard={i}/2") for i in (1, 2)]
+def test_the_suites_shards_partition_its_tests(pytester: pytest.Pytester) -> None:
+    full = _collected(pytester, "--conformance-providers=novita,faseeh")
+    shards = [_collected(pytester, "--conformance-providers=novita,faseeh", f"--shard={i}/2") for i in (1, 2)]
     assert len(full) > 30
     assert sorted(x for s in shards for x in s) == sorted(full)
     assert all(s and not set(s) & set(t) for s in shards for t in shards if s is not t)

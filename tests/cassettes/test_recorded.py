@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 
 from conformance.spec import endpoints
+from tests.inprocess import run_suite
+
+pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[2]
 SENTINEL = "vc-SENTINEL-key-5d1e8b2a"
@@ -89,20 +92,23 @@ def test_committed_cassettes_are_small_and_scrubbed():
             assert not re.search(r"uri: https?://(127\.0\.0\.1|localhost)", text), p
 
 
-def _replay_one(tmp_path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "conformance.suite.test_protocol", "-q",
-                           "-p", "no:cacheprovider", "-p", "no:xdist", "--conformance-target", "cassette",
-                           "--cassette-dir", str(ROOT / "cassettes" / "suite"),
-                           "-k", "positive_data_acceptance and novita",
-                           # the kit's own settings make warnings errors; this test looks at the warning itself
-                           "-W", "default::conformance.cassettes.plugin.StaleCassetteWarning", *extra],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300, env=ENV)
+def _replay_one(pytester, *extra: str):
+    """One suite test replayed from the committed cassettes, in this process (tests/inprocess.py)."""
+    return run_suite(pytester, "--pyargs", "conformance.suite.test_protocol", "-q", "-p", "no:cacheprovider",
+                     "-p", "no:xdist", "--conformance-target", "cassette",
+                     "--cassette-dir", str(ROOT / "cassettes" / "suite"), "-k", "positive_data_acceptance and novita",
+                     # the kit's own settings make warnings errors; this test looks at the warning itself
+                     "-W", "default::conformance.cassettes.plugin.StaleCassetteWarning", "--conformance-report=",
+                     *extra)
 
 
-def test_cassette_max_age_warns_or_fails_on_stale_cassettes(tmp_path):
-    fresh = _replay_one(tmp_path, "--cassette-max-age", "100000d", "--cassette-stale", "fail")
-    assert fresh.returncode == 0 and "StaleCassetteWarning" not in fresh.stdout, fresh.stdout[-2000:]
-    warned = _replay_one(tmp_path, "--cassette-max-age", "1s")
-    assert warned.returncode == 0 and "StaleCassetteWarning" in warned.stdout, warned.stdout[-2000:]
-    failed = _replay_one(tmp_path, "--cassette-max-age", "1s", "--cassette-stale", "fail")
-    assert failed.returncode == 1 and "older than --cassette-max-age 1s" in failed.stdout, failed.stdout[-2000:]
+def test_cassette_max_age_warns_or_fails_on_stale_cassettes(pytester):
+    fresh = _replay_one(pytester, "--cassette-max-age", "100000d", "--cassette-stale", "fail")
+    out = "\n".join(fresh.outlines)
+    assert fresh.ret == 0 and "StaleCassetteWarning" not in out, out[-2000:]
+    warned = _replay_one(pytester, "--cassette-max-age", "1s")
+    out = "\n".join(warned.outlines)
+    assert warned.ret == 0 and "StaleCassetteWarning" in out, out[-2000:]
+    failed = _replay_one(pytester, "--cassette-max-age", "1s", "--cassette-stale", "fail")
+    out = "\n".join(failed.outlines)
+    assert failed.ret == 1 and "older than --cassette-max-age 1s" in out, out[-2000:]
