@@ -79,3 +79,52 @@ def test_a_duration_change_is_reported_only_past_both_bounds(old_s: float, new_s
     assert DURATION_TOLERANCE == (0.25, 0.10)
     got = changes(seen(audio=_audio(duration=old_s)), seen(audio=_audio(duration=new_s)))
     assert got == ({"audio-duration-changed": False} if reported else {})
+
+
+def test_each_change_names_its_endpoint_status_place_and_both_values() -> None:
+    """Every field of every change, as the report and the JSON show them."""
+    from conformance.cassettes.drift import Change
+
+    def only(old: dict, new: dict, **names) -> Change:
+        report = compare(old, new, **names)
+        (change,) = report.changes
+        return change
+
+    both = {**seen(status=200), **seen(status=400)}
+    assert only(both, {**both, **seen(status=429)}) == Change("status-added", EP, 429, "response", None, 429, True)
+    assert only(both, seen(status=200)) == Change("status-removed", EP, 400, "response", 400, None, False)
+    assert compare(both, {("other.endpoint", 500): Observed()}).changes == []  # an endpoint seen only once
+    assert only(seen(content_types={"a/b", "c/d"}), seen(content_types={"c/d"})) == Change(
+        "content-type-removed", EP, 200, "content-type", "a/b", ["c/d"], True)
+    assert only(seen(content_types={"c/d"}), seen(content_types={"a/b", "c/d"})) == Change(
+        "content-type-added", EP, 200, "content-type", ["c/d"], "a/b", False)
+    assert only(seen(headers={"x-a"}), seen()) == Change("header-removed", EP, 200, "x-a", "present", None, True)
+    assert only(seen(), seen(headers={"x-a"})) == Change("header-added", EP, 200, "x-a", None, "present", False)
+    assert only(seen(fields={"a": {"string"}, "b": {"integer", "null"}}), seen(fields={"a": {"string"}})) == Change(
+        "field-removed", EP, 200, "b", ["integer", "null"], None, True)
+    assert only(seen(fields={"a": {"string"}}), seen(fields={"a": {"string"}, "b": {"null", "array"}})) == Change(
+        "field-added", EP, 200, "b", None, ["array", "null"], False)
+    assert only(seen(fields={"a": {"string", "null"}}), seen(fields={"a": {"integer"}})) == Change(
+        "field-retyped", EP, 200, "a", ["null", "string"], ["integer"], True)
+    assert only(seen(audio=_audio() + _audio(codec="pcm")), seen(audio=_audio(codec="opus"))) == Change(
+        "audio-codec-changed", EP, 200, "codec", ["mp3", "pcm"], ["opus"], True)
+    assert only(seen(audio=_audio(rate=16000) + _audio()), seen(audio=_audio(rate=22050))) == Change(
+        "audio-sample-rate-changed", EP, 200, "sample_rate", [16000, 44100], [22050], True)
+    assert only(seen(audio=_audio(duration=10.12345)), seen(audio=_audio(duration=12.5))) == Change(
+        "audio-duration-changed", EP, 200, "duration (mean s)", 10.123, 12.5, False)
+    named = compare(seen(), seen(headers={"x"}), old_name="cassettes/live", new_name="cassettes/live-new")
+    assert (named.old, named.new) == ("cassettes/live", "cassettes/live-new")
+    assert (compare({}, {}).old, compare({}, {}).new) == ("old", "new")
+
+
+def test_a_body_turning_into_audio_loses_no_field_silently_and_audio_without_a_length_is_not_compared() -> None:
+    """Fields that vanish because the answer became audio are not each reported; they are when a JSON answer
+    lost them. Audio whose length is unknown on either side gives no duration change."""
+    json_then_audio = compare(seen(fields={"a": {"string"}}), seen(audio=_audio()))
+    assert [c.kind for c in json_then_audio.changes] == ["field-removed"]
+    audio_then_audio = compare(seen(fields={"a": {"string"}}, audio=_audio()), seen(audio=_audio()))
+    assert audio_then_audio.changes == []
+    unknown = [{"codec": "mp3", "sample_rate": 44100, "duration": None}]
+    assert compare(seen(audio=unknown), seen(audio=_audio(duration=30.0))).changes == []
+    assert compare(seen(audio=_audio(duration=30.0)), seen(audio=unknown)).changes == []
+    assert compare(seen(audio=_audio()), seen()).changes == []  # audio on one side only: nothing to compare

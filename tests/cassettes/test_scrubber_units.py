@@ -212,3 +212,97 @@ def test_the_decoders_are_httpxs_with_brotli_and_zstd_when_installed() -> None:
     assert {"identity", "gzip", "deflate"} <= set(found) and found["identity"](b"ab") == b"ab"
     assert ("br" in found) == (importlib.util.find_spec("brotli") is not None)
     assert ("zstd" in found) == (importlib.util.find_spec("zstandard") is not None)
+
+
+# what the scrubber knows, how it tells JSON, and what it leaves as it was ---------------------------------
+
+def test_it_knows_the_provider_keys_in_the_environment_and_nothing_else_from_there(monkeypatch) -> None:
+    """``from_env``: the providers' key variables (absent ones register nothing); other credentials in the
+    environment are the console's and the report's to mask, not a cassette's (whose bodies must replay)."""
+    from conformance.secrets import key_env_vars
+
+    for var in key_env_vars():
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("UNRELATED_API_KEY", "unrelated-value-123")
+    assert Scrubber().secrets == set() and Scrubber().text("XXXX ") == "XXXX "
+    monkeypatch.setenv(key_env_vars()[0], KEY)
+    s = Scrubber()
+    assert s.secrets == {KEY}
+    for scrub in (s, scrubber()):
+        assert scrub.text("unrelated-value-123") == "unrelated-value-123"
+        assert scrub.raw(b"unrelated-value-123") == b"unrelated-value-123"
+    assert scrubber().text(KEY) == KEY  # from_env=False: not even the provider's key
+
+
+def test_a_scheme_is_the_first_word_of_the_header_value() -> None:
+    s = scrubber()
+    assert s.header("Authorization", f"Bearer {KEY} extra") == f"Bearer {PLACEHOLDER}"
+    assert s.text(f"{KEY} extra") == PLACEHOLDER  # the whole rest was learned
+
+
+def test_json_is_told_by_its_content_type_in_any_case_or_by_its_first_byte() -> None:
+    """A JSON body's secret fields go whatever their value; a body that is not JSON loses known values only."""
+    body = b'  {"api_key": "never-seen-before", "n": "\\u00e9t\\u00e9"}'
+    for ctype in ("application/json", "Application/JSON; charset=utf-8", "application/vnd.x+json"):
+        assert scrubber().body(body, ctype) == f'{{"api_key":"{PLACEHOLDER}","n":"été"}}'.encode()
+    assert scrubber().body(body, "text/plain") == body  # not JSON by its type, nor by its first byte
+    assert scrubber().body(b'[{"token": "t-123456"}]', "text/plain") == f'[{{"token":"{PLACEHOLDER}"}}]'.encode()
+    assert scrubber().body(b'{"token": "t-123456"}') == f'{{"token":"{PLACEHOLDER}"}}'.encode()
+
+
+def test_a_request_is_scrubbed_by_its_own_content_type_and_an_unchanged_body_keeps_its_length() -> None:
+    body = b' {"api_key": "never-seen-before"}'
+    for name in ("Content-Type", "content-type"):
+        for value in ("application/json", ["application/json"]):
+            req = SimpleNamespace(headers={name: value, "Content-Length": "99"}, uri="https://h/p", body=body)
+            out = scrubber().request(req)
+            assert out.body == f'{{"api_key":"{PLACEHOLDER}"}}'.encode() and out.headers["Content-Length"] == str(
+                len(out.body))
+    same = SimpleNamespace(headers={"Content-Type": "text/plain", "Content-Length": "99"}, uri="https://h/p",
+                           body=b"nothing secret")
+    out = scrubber().request(same)
+    assert out.body == b"nothing secret" and out.headers["Content-Length"] == "99"  # left exactly as it came
+
+
+def test_a_response_keeps_what_it_did_not_change() -> None:
+    plain = {"status": {"code": 204}, "body": {"string": b""}}
+    assert scrubber().response(plain) == {"status": {"code": 204}, "headers": {}, "body": {"string": b""}}
+    text = {"headers": {"Content-Type": ["text/plain"], "Content-Length": ["5"]}, "body": {"string": "hello"}}
+    assert scrubber().response(text)["body"] == {"string": "hello"}  # a str body with no secret stays a str
+    assert scrubber().response(text)["headers"]["Content-Length"] == ["5"]
+    kept = {"headers": {"Content-Type": "application/json"},
+            "body": {"string": b' {"token": "t-123456"}', "encoding": "utf-8"}}
+    out = scrubber().response(kept)
+    assert out["body"] == {"string": f'{{"token":"{PLACEHOLDER}"}}'.encode(), "encoding": "utf-8"}
+    assert out["headers"] == {"Content-Type": ["application/json"]}
+
+
+def test_decoding_keeps_the_bodys_other_keys() -> None:
+    import gzip
+
+    from conformance.cassettes.scrub import decode_content
+
+    out = decode_content({"headers": {"Content-Encoding": "gzip"},
+                          "body": {"string": gzip.compress(b"abc"), "encoding": "utf-8"}})
+    assert out["body"] == {"string": b"abc", "encoding": "utf-8"}
+
+
+def test_a_bomb_is_inflated_no_further_than_the_cap(monkeypatch) -> None:
+    """The decompressor stops at the cap: inflating a 64 MB bomb under a 1 MB cap never holds 64 MB."""
+    import gzip
+    import tracemalloc
+
+    import pytest
+
+    from conformance.cassettes import scrub
+
+    monkeypatch.setattr(scrub, "MAX_DECODED", 2**20)
+    bomb = gzip.compress(b"\0" * (64 * 2**20))
+    tracemalloc.start()
+    try:
+        with pytest.raises(scrub.UnscrubbableBody, match="expands past 1 MB"):
+            scrub.decode_content(_response(bomb, "gzip"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20
