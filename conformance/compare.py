@@ -753,7 +753,7 @@ def measure(audio: Any, inputs: Inputs, *, wer: bool) -> tuple[dict[str, float],
 
     metrics: dict[str, float] = {}
     details: dict[str, Any] = {}
-    audio = as_decoded(audio)  # once for the three measures (an MP3 is an ffmpeg process each time)
+    audio = as_decoded(audio)  # decoded once for the three measures, not once each
     v = verify_speaker(audio, _reference_embedding(inputs.reference))
     metrics["speaker_similarity"] = round(float(v.cosine), 4)
     details.update(speaker_score=round(float(v.score), 3), same_speaker=bool(v.same_speaker),

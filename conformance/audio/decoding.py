@@ -297,7 +297,7 @@ def _decode_container(src: Source, info: AudioInfo, limits: _Limits) -> tuple[np
     if info.format in ("m4a", "aac") or (info.format == "ogg" and info.codec not in ("vorbis", "opus", "flac")):
         return _decode_ffmpeg(src, info, limits)
     # MP3 goes to libsndfile too: its mpg123 drops the encoder delay and padding a LAME tag names, as
-    # ffmpeg does (same length, same alignment, on every rate and bitrate of tests/audio/test_decoding.py),
+    # ffmpeg does (same length, same alignment, at every rate and bitrate tests/audio/test_probe_decode.py tries),
     # in this process: an ffmpeg process costs 70-90 ms a file. ffmpeg still takes what libsndfile refuses.
     sf = need("soundfile", "decoding audio")
     try:
