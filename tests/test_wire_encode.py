@@ -62,3 +62,58 @@ def test_a_json_endpoint_takes_unknown_params_and_audio_into_its_body_and_its_ke
     key_in_body = json.loads(encode_request(ml, {"init_audio": AudioInput("url", url="https://cdn/c.wav")},
                                             base_url="https://modelslab.com", api_key="mk-1").read())
     assert key_in_body["key"] == "mk-1" and key_in_body["init_audio"] == "https://cdn/c.wav"
+
+
+# and read back, as a provider's server (the simulators) reads it ------------------------------------------
+
+def test_a_multipart_request_reads_back_into_its_params_with_the_text_sent() -> None:
+    import httpx
+
+    from conformance.spec.wire import decode_request
+
+    sent = encode_request(STS, {"voice_id": "v 1", "enable_logging": False, "output_format": "mp3_44100_128",
+                                "audio": AudioInput("bytes", data=WAV, filename="me.wav"), "seed": 7,
+                                "remove_background_noise": True, "not_in_the_spec": "x"},
+                          base_url="https://api.elevenlabs.io", api_key="k-123")
+    sent.read()
+    got = decode_request(STS, httpx.Request(sent.method, sent.url, headers=sent.headers, content=sent.content))
+    assert got.endpoint is STS and got.error is None and got.api_key == "k-123"
+    p = got.params
+    assert (p["voice_id"], p["enable_logging"], p["output_format"], p["seed"], p["remove_background_noise"]) == (
+        "v 1", False, "mp3_44100_128", 7, True)
+    assert p["not_in_the_spec"] == "x"  # kept as sent, for the unknown-parameter rule to see
+    assert p["audio"].kind == "bytes" and p["audio"].data == WAV and p["audio"].filename == "me.wav"
+    assert got.raw == {"voice_id": "v 1", "enable_logging": "false", "output_format": "mp3_44100_128", "seed": "7",
+                       "remove_background_noise": "true", "not_in_the_spec": "x"}  # text only: no file, no key
+
+
+def test_bodies_a_server_cannot_read_are_named() -> None:
+    import httpx
+
+    from conformance.spec.wire import decode_request
+
+    novita = spec.get("novita.minimax_voice_cloning")
+    url = "https://api.novita.ai/v3/minimax-voice-cloning"
+    cases = [(b"{not json", "request body is not valid JSON"), (b"[1, 2]", "request body must be a JSON object"),
+             (b'"text"', "request body must be a JSON object")]
+    for body, error in cases:
+        got = decode_request(novita, httpx.Request("POST", url, content=body, headers={"authorization": "Bearer nk"}))
+        assert got.error == error and got.params == {} and got.api_key == "nk"
+    sts_url = "https://api.elevenlabs.io/v1/speech-to-speech/v"
+    for headers, shown in (({}, "no content type"), ({"content-type": "application/json"}, "application/json")):
+        got = decode_request(STS, httpx.Request("POST", sts_url, content=b'{"a": 1}', headers=headers))
+        assert got.error == f"request body must be multipart/form-data (got {shown})" and got.params == {"voice_id": "v"}
+    empty = decode_request(STS, httpx.Request("POST", sts_url))
+    assert empty.error is None and empty.params == {"voice_id": "v"} and empty.api_key is None
+
+
+def test_a_key_in_the_body_is_the_key_only_when_it_is_text() -> None:
+    import httpx
+
+    from conformance.spec.wire import decode_request
+
+    ml = spec.get("modelslab.voice_to_voice")
+    url = "https://modelslab.com/api/v6/voice/voice_to_voice"
+    for key, expected in (("mk-1", "mk-1"), (12345, None), (None, None)):
+        got = decode_request(ml, httpx.Request("POST", url, json={"key": key, "init_audio": "https://cdn/a.wav"}))
+        assert got.api_key == expected and "key" not in got.params and "key" not in got.raw
