@@ -117,3 +117,24 @@ def test_a_key_in_the_body_is_the_key_only_when_it_is_text() -> None:
     for key, expected in (("mk-1", "mk-1"), (12345, None), (None, None)):
         got = decode_request(ml, httpx.Request("POST", url, json={"key": key, "init_audio": "https://cdn/a.wav"}))
         assert got.api_key == expected and "key" not in got.params and "key" not in got.raw
+
+
+def _multipart(*parts: bytes, boundary: bytes = b"b0undary") -> tuple[str, bytes]:
+    body = b"".join(b"--" + boundary + b"\r\n" + p + b"\r\n" for p in parts) + b"--" + boundary + b"--\r\n"
+    return f"multipart/form-data; boundary={boundary.decode()}", body
+
+
+def test_the_multipart_parser_reads_each_part_by_its_own_headers() -> None:
+    import pytest
+
+    ctype, body = _multipart(
+        b"Content-Type: text/plain\r\nCONTENT-DISPOSITION: form-data; name=\"a\"\r\n\r\none\r\n-two--\r\nthree",
+        b"X-Other: 1\r\n\r\nno name: not a field",
+        b"Content-Disposition: form-data; name=\"\xff\xfe\"; filename=\"v\xe9.wav\"\r\n\r\n" + WAV,
+        b"Content-Disposition: form-data; name=\"b\"\r\n\r\n\xc3\xa9t\xff",
+    )
+    fields, files = parse_multipart(ctype, body)
+    assert fields == {"a": "one\r\n-two--\r\nthree", "b": "ét\ufffd"}
+    assert files == {"\ufffd\ufffd": ("v\ufffd.wav", WAV)}
+    with pytest.raises(ValueError, match=r"^multipart body without a boundary$"):
+        parse_multipart("multipart/form-data", body)
