@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import math
-import struct
 import wave
 
 
@@ -17,9 +15,12 @@ def wav(duration: float, sr: int = 16000, channels: int = 1, tone: float = 220.0
         w.setsampwidth(2)
         w.setframerate(sr)
         if tone and frames <= 2_000_000:
-            one = [int(3000 * math.sin(2 * math.pi * tone * i / sr)) for i in range(min(frames, sr))]
-            samples = (one * (frames // len(one) + 1))[:frames] if one else []
-            data = b"".join(struct.pack("<" + "h" * channels, *([s] * channels)) for s in samples)
+            import numpy as np
+
+            # one second of the tone (truncated toward zero, as int() does), repeated to the length
+            one = (3000 * np.sin(2 * np.pi * tone * np.arange(min(frames, sr)) / sr)).astype("<i2")
+            samples = np.resize(one, frames) if one.size else one
+            data = np.repeat(samples, channels).tobytes()
         else:
             data = b"\0" * (frames * 2 * channels)
         w.writeframes(data)
