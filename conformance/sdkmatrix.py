@@ -724,11 +724,17 @@ class InProcessHarness(Harness):
 
 @dataclass
 class ServeHarness(Harness):
-    def _control(self, method: str, path: str, **kwargs: Any) -> Any:
-        import httpx
+    _client: Any = field(default=None, repr=False)
 
-        with httpx.Client(timeout=30.0) as client:
-            r = client.request(method, f"{self.base_url}/_simulator/{path}", **kwargs)
+    def _control(self, method: str, path: str, **kwargs: Any) -> Any:
+        # one client for the whole run: a new one reads the CA bundle again for each of its transports
+        # (direct and one per proxy variable), 80 ms, and a case makes several control calls
+        if self._client is None:
+            import httpx
+
+            # the loopback control channel: no proxy, no CA bundle from the environment
+            self._client = httpx.Client(timeout=30.0, trust_env=False)
+        r = self._client.request(method, f"{self.base_url}/_simulator/{path}", **kwargs)
         if r.status_code >= 400:
             raise RuntimeError(f"simulator control {method} /_simulator/{path}: {r.status_code} {r.text[:200]}")
         return r.json()
@@ -744,6 +750,11 @@ class ServeHarness(Harness):
 
     def calls(self) -> list[dict[str, Any]]:
         return list(self._control("GET", "calls"))
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
 
 @contextlib.contextmanager
@@ -851,7 +862,11 @@ def _drive_main(spec_json: str) -> int:
                     sim.reject_key(WRONG_KEY)
                     driver(InProcessHarness(provider, sdk, transport, faults, sim=sim))
             else:
-                driver(ServeHarness(provider, sdk, transport, faults, base_url=spec["serve_url"]))
+                harness = ServeHarness(provider, sdk, transport, faults, base_url=spec["serve_url"])
+                try:
+                    driver(harness)
+                finally:
+                    harness.close()
         except Exception as exc:  # a driver bug outside any case
             last = traceback.extract_tb(exc.__traceback__)[-1]
             failed(transport, "driver", f"{_describe(exc)} (at {Path(last.filename).name}:{last.lineno})")

@@ -334,3 +334,35 @@ def test_install_only_names_a_release_pip_could_not_install_and_exits_1(monkeypa
     assert result.exit_code == 1, result.output
     assert "novita==0.1.0: pip install x failed: no" in result.output
     assert "0 of 1 SDK releases installed; failed: novita==0.1.0" in result.output
+
+
+def test_the_serve_harness_talks_to_the_simulator_through_one_client_it_closes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A case arms, reads and clears the simulator (several control calls): one client does them all,
+    outside any proxy, and is closed with the harness (a client each read the CA bundle each time)."""
+    import httpx
+
+    from conformance.simulators import Simulator
+    from conformance.simulators.server import serve_in_thread
+
+    made: list[httpx.Client] = []
+    real = httpx.Client
+
+    def counting(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(httpx, "Client", counting)
+    monkeypatch.setenv("HTTP_PROXY", sdkmatrix.NOWHERE_PROXY)  # the driver's environment has these
+    monkeypatch.setenv("NO_PROXY", "")
+    sim = Simulator("elevenlabs", seed=1)
+    with serve_in_thread(sim) as server:
+        h = sdkmatrix.ServeHarness("elevenlabs", SdkVersion("elevenlabs", "0", "x", "y"), "serve",
+                                   base_url=server.base_url)
+        for _ in range(3):
+            h.inject("server_error")
+            assert h.calls() == []
+            h.clear_faults()
+        assert len(made) == 1 and not made[0].is_closed
+        h.close()
+    assert made[0].is_closed
