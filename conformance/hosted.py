@@ -46,6 +46,8 @@ class FileServer:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True  # the body goes out without waiting for the headers' ACK
+
             def _answer(self, body: bool) -> None:
                 data = _files.get(HOST + self.path.split("?", 1)[0])
                 if data is None:

@@ -20,6 +20,8 @@ def test_hosted_files_are_served_over_http_at_the_rebased_url(monkeypatch: pytes
         head = httpx.head(moved)
         assert head.status_code == 200 and head.headers["content-length"] == str(len(data)) and not head.content
         assert httpx.get(server.base_url + "/nothing.wav").status_code == 404
+        # a body goes out at once, not after the client's (delayed) acknowledgement of the headers
+        assert server._server.RequestHandlerClass.disable_nagle_algorithm is True
     assert hosted.rebase("https://elsewhere.example/a.wav", "http://x") == "https://elsewhere.example/a.wav"
 
 

@@ -225,9 +225,13 @@ def create_app(sim: Simulator) -> SimulatorApp:
 
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
-    """A listening TCP socket (``port`` 0 picks a free one)."""
+    """A listening TCP socket (``port`` 0 picks a free one), its connections without Nagle's delay."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # the protocol named: asyncio turns Nagle's algorithm off only on sockets that say they are TCP.
+    # Left on, an answer's body waits for the client to acknowledge its headers, which a client
+    # delays by 40 ms: every request over the loopback server took 44 ms instead of 0.4 ms.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # and accepted connections inherit it
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(128)
