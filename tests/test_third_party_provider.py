@@ -87,12 +87,12 @@ def test_suite_report_cassettes_and_compare_run_on_the_installed_provider(site: 
     assert "acme      acme.speak" in replay.stdout
 
     # a fault injected into the installed provider's simulator is caught by the suite
-    caught = _run([*CLI, "run", "--providers", "acme", "--inject", "silent_audio@acme.speak",
-                   "--report", "reports/fault.html"], tmp_path, env)
+    caught = _run([*CLI, "run", "--providers", "acme", "--inject", "silent_audio@acme.speak", "-k", "test_audio",
+                   "--report", "reports/fault.html"], tmp_path, env)  # the audio checks: the ones silence fails
     assert caught.returncode == 1, caught.stdout + caught.stderr
     assert "test_audio_not_silent[acme.speak]" in caught.stdout
 
-    compared = _run([*CLI, "compare", "--providers", "acme", "--voices", "2", "--texts", "1", "--format", "json",
+    compared = _run([*CLI, "compare", "--providers", "acme", "--voices", "1", "--texts", "1", "--format", "json",
                      "-o", "reports/compare.html"],
                     tmp_path, env)
     assert compared.returncode == 0, compared.stdout + compared.stderr
