@@ -82,6 +82,7 @@ class Suite:
         self._files: Any = None  # hosted.FileServer for a gateway (url= target)
         self.record: Callable[..., None] = lambda **fields: None  # the current test's report record
         self._checks: list[dict[str, Any]] = []  # the checks the current test ran
+        self._waited_out: dict[str, BaseException] = {}  # endpoints that timed out in the current test
 
     def check(self, result: Any) -> None:
         """Record a check's measured and expected values in the report, then assert it passed.
@@ -125,12 +126,16 @@ class Suite:
         client = self.client(ep.provider_id, key="" if key is None else key)
         self.serve_urls(params, ep.provider_id)
         out = Outcome()
+        if ep.id in self._waited_out:
+            return self._not_sent(ep, out)
         started = time.perf_counter()
         try:
             out.result = client.call(ep.id, params, validate=validate, wait=wait)
         except Exception as exc:  # the checks judge every outcome
             out.error = exc
         out.latency = time.perf_counter() - started
+        if isinstance(out.error, self._timeouts()):
+            self._waited_out[ep.id] = out.error
         ex = getattr(out.result if out.error is None else out.error, "exchange", None)  # what the call got
         if ex is not None:
             out.status, out.content_type, out.body = ex.status, ex.content_type, ex.body
@@ -141,6 +146,30 @@ class Suite:
         self.record(latency={"ttfb": out.ttfb, "total": out.latency},
                     request_excerpt=f"{ep.method} {ep.path} {sorted(params)}",
                     response_excerpt=_excerpt(out))
+        return out
+
+    @staticmethod
+    def _timeouts() -> tuple[type[BaseException], ...]:
+        from conformance.clients import JobTimeout, RequestTimeout
+
+        return JobTimeout, RequestTimeout
+
+    def _not_sent(self, ep: Endpoint, out: Outcome) -> Outcome:
+        """The outcome of a request not sent because ``ep`` already timed out in this test.
+
+        Hypothesis runs a failing test again to shrink and explain it: each run would wait out the
+        timeout again (the poll timeout of a stuck job; ten minutes on a live provider), whatever the
+        request. The later requests of the test fail at once with the first timeout, saying so."""
+        first = self._waited_out[ep.id]
+        error = type(first).__new__(type(first))
+        error.__dict__.update(first.__dict__)
+        error.args = (f"not sent: {ep.id} timed out earlier in this test ({first})",)
+        out.error = error
+        ex = getattr(first, "exchange", None)
+        if ex is not None:
+            out.status, out.content_type, out.body = ex.status, ex.content_type, ex.body
+            out.headers = dict(ex.headers.items())
+        self.record(extra={"not_sent": f"{ep.id} timed out earlier in this test: later requests were not sent"})
         return out
 
     def serve_urls(self, params: dict[str, Any], provider_id: str = "") -> None:
@@ -251,10 +280,12 @@ def _suite_records(request: pytest.FixtureRequest) -> Iterator[None]:
     except pytest.FixtureLookupError:  # the report plugin is disabled (-p no:...)
         suite.record = lambda **fields: None
     suite._checks = []
+    suite._waited_out = {}
     suite.record(target=suite.target.describe())
     yield
     suite.record = lambda **fields: None
     suite._checks = []
+    suite._waited_out = {}
 
 
 @pytest.fixture(scope="session")
