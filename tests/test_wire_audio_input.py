@@ -82,3 +82,61 @@ def test_a_long_string_is_never_taken_for_a_path_and_other_types_are_named(tmp_p
         with pytest.raises(ValueError, match=rf"^audio: cannot use {name} as audio; give a path, bytes, a binary "
                                              r"file object or a URL$"):
             audio_from_user(value, STS)
+
+
+# --- what the server side makes of audio it is sent (raw PCM rules, probing, non-URL text) ----------
+
+import dataclasses  # noqa: E402
+
+from conformance.spec.model import RawPcm, When  # noqa: E402
+from conformance.spec.wire import _audio_to_json, _server_audio, probe_into, raw_pcm_rule  # noqa: E402
+
+STS_EP = spec.get("elevenlabs.speech_to_speech")
+PCM = b"\x01\x00\xff\xff" * 8000  # 16,000 16-bit samples: 1 s at 16 kHz mono, 0.5 s at 32 kHz
+
+
+def test_a_raw_pcm_rule_applies_when_its_param_selects_it_given_or_by_default() -> None:
+    rule = next(r for r in STS_EP.rules if isinstance(r, When) and isinstance(r.constraint, RawPcm))
+    assert raw_pcm_rule(STS_EP, "audio", {"file_format": "pcm_s16le_16"}) is rule.constraint
+    assert raw_pcm_rule(STS_EP, "audio", {"file_format": "other"}) is None
+    assert raw_pcm_rule(STS_EP, "audio", {}) is None  # the default, "other", is not raw PCM
+    assert raw_pcm_rule(STS_EP, "voice_id", {"file_format": "pcm_s16le_16"}) is None  # another param
+    # an endpoint whose default selects raw PCM: the rule applies when the param is left out
+    fmt = STS_EP.param("file_format")
+    by_default = dataclasses.replace(
+        STS_EP, params=tuple(dataclasses.replace(p, default="pcm_s16le_16") if p is fmt else p for p in STS_EP.params))
+    assert raw_pcm_rule(by_default, "audio", {}) is rule.constraint
+    assert raw_pcm_rule(by_default, "audio", {"file_format": "other"}) is None
+    assert raw_pcm_rule(by_default, "audio", {"file_format": None}) is None  # sent as null: not the default
+
+
+def test_probing_headerless_bytes_names_the_error_or_reads_them_as_the_rule_says() -> None:
+    unknown = probe_into(AudioInput("bytes", data=PCM))
+    assert unknown.info is None
+    assert unknown.probe_error.startswith("not a recognised audio format (first bytes 0100ffff")
+    raw = probe_into(AudioInput("bytes", data=PCM), RawPcm(32000, STS_EP.source))
+    assert raw.probe_error is None
+    assert (raw.info.sample_rate, raw.info.channels, raw.info.duration) == (32000, 1, 0.5)
+    assert raw.info.sample_format == "s16le"
+    wide = probe_into(AudioInput("bytes", data=PCM), RawPcm(16000, STS_EP.source, sample_width=4))
+    assert (wide.info.sample_format, wide.info.duration) == ("s32le", 0.5)  # the width names the format
+    stereo = probe_into(AudioInput("bytes", data=PCM), RawPcm(16000, STS_EP.source, channels=2))
+    assert (stereo.info.channels, stereo.info.duration) == (2, 0.5)
+    assert probe_into(AudioInput("url", url="https://x/a.wav")).info is None  # nothing to probe
+
+
+def test_the_server_reads_audio_by_the_rule_its_request_selects_and_keeps_other_text_as_a_url() -> None:
+    audio = STS_EP.param("audio")
+    sent = _server_audio(STS_EP, audio, AudioInput("bytes", data=PCM), {"file_format": "pcm_s16le_16"}, None)
+    assert sent.probe_error is None and (sent.info.sample_rate, sent.info.duration) == (16000, 1.0)
+    plain = _server_audio(STS_EP, audio, AudioInput("bytes", data=PCM), {"file_format": "other"}, None)
+    assert plain.info is None and plain.probe_error
+    text = _server_audio(STS_EP, audio, "not a url at all", {}, None)
+    assert text == AudioInput("url", url="not a url at all")
+
+
+def test_audio_goes_into_json_as_its_url_or_its_base64_bytes() -> None:
+    assert _audio_to_json(AudioInput("url", url="https://x/a.wav")) == "https://x/a.wav"
+    assert _audio_to_json(AudioInput("bytes", data=b"abc")) == "YWJj"
+    assert _audio_to_json(AudioInput("bytes", data=None)) == ""
+    assert _audio_to_json(7) == 7
