@@ -111,3 +111,23 @@ def test_missing_extra_is_named(monkeypatch):
             quality.predicted_mos(corpus.clips("en_kal")[0].path)
     finally:
         quality._dnsmos_sessions.cache_clear()
+
+
+def test_dnsmos_threads_sleep_when_idle_and_are_one_in_an_xdist_worker(monkeypatch):
+    """Two threads at most, one in a pytest-xdist worker (its cores are shared already), never spinning:
+    an idle onnxruntime thread that spins takes a core from the other workers."""
+    import os
+
+    for worker, threads in (("gw0", 1), (None, min(2, os.cpu_count() or 1))):
+        if worker is None:
+            monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+        else:
+            monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+        quality._dnsmos_sessions.cache_clear()
+        try:
+            for session in quality._dnsmos_sessions():
+                opts = session.get_session_options()
+                assert opts.intra_op_num_threads == threads
+                assert opts.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+        finally:
+            quality._dnsmos_sessions.cache_clear()
