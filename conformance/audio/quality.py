@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from conformance.audio._env import need
+from conformance.audio._env import need, worker_threads
 
 if TYPE_CHECKING:
     import numpy as np
@@ -73,8 +73,6 @@ def _dnsmos_sessions() -> tuple[Any, Any]:
     if spec is None or not spec.submodule_search_locations:
         need("speechmos", "predicted_mos()")  # raises MissingExtraError naming the extra
     folder = os.path.join(next(iter(spec.submodule_search_locations)), "dnsmos_models")  # type: ignore[union-attr]
-    from conformance.audio._env import worker_threads
-
     opts = ort.SessionOptions()
     # two threads at most (one in a pytest-xdist worker: the workers already share the cores), which
     # sleep when idle instead of spinning: the same scores for 12 % less CPU at two threads

@@ -51,6 +51,12 @@ class Outcome:
         return Case(endpoint=ep, status=self.status, content_type=self.content_type, body=self.body, error=error,
                     **fields)
 
+    def take_exchange(self, ex: Any) -> None:
+        """Status, content type, body, headers and time to first byte of the exchange ``ex``."""
+        self.status, self.content_type, self.body = ex.status, ex.content_type, ex.body
+        self.headers = dict(ex.headers.items())
+        self.ttfb = ex.received.ttfb
+
     def describe(self) -> str:
         if self.error is not None:
             return f"{type(self.error).__name__}: {self.error}"
@@ -138,9 +144,7 @@ class Suite:
             self._waited_out[ep.id] = out.error
         ex = getattr(out.result if out.error is None else out.error, "exchange", None)  # what the call got
         if ex is not None:
-            out.status, out.content_type, out.body = ex.status, ex.content_type, ex.body
-            out.headers = dict(ex.headers.items())
-            out.ttfb = ex.received.ttfb
+            out.take_exchange(ex)
         self.calls.append({"endpoint": ep.id, "status": out.status, "ttfb": out.ttfb, "latency": out.latency,
                            "error": type(out.error).__name__ if out.error else None})
         self.record(latency={"ttfb": out.ttfb, "total": out.latency},
@@ -161,14 +165,14 @@ class Suite:
         timeout again (the poll timeout of a stuck job; ten minutes on a live provider), whatever the
         request. The later requests of the test fail at once with the first timeout, saying so."""
         first = self._waited_out[ep.id]
+        # the same error class and attributes, another message (copy.copy would call an __init__
+        # that takes other arguments); the message is masked like any client error's
         error = type(first).__new__(type(first))
         error.__dict__.update(first.__dict__)
         error.args = (f"not sent: {ep.id} timed out earlier in this test ({first})",)
         out.error = error
-        ex = getattr(first, "exchange", None)
-        if ex is not None:
-            out.status, out.content_type, out.body = ex.status, ex.content_type, ex.body
-            out.headers = dict(ex.headers.items())
+        if getattr(first, "exchange", None) is not None:
+            out.take_exchange(first.exchange)
         self.record(extra={"not_sent": f"{ep.id} timed out earlier in this test: later requests were not sent"})
         return out
 
