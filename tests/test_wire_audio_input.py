@@ -4,14 +4,22 @@ parameter: bytes, paths (as ``PathLike`` or text), binary file objects, URLs, ba
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 from pathlib import Path
 
 import pytest
 
 from conformance import spec
-from conformance.spec.model import AudioInput
-from conformance.spec.wire import audio_from_base64, audio_from_user
+from conformance.spec.model import AudioInput, RawPcm, When
+from conformance.spec.wire import (
+    _audio_to_json,
+    _server_audio,
+    audio_from_base64,
+    audio_from_user,
+    probe_into,
+    raw_pcm_rule,
+)
 
 STS = spec.get("elevenlabs.speech_to_speech").param("audio")  # no base64
 V2V = spec.get("modelslab.voice_to_voice").param("init_audio")  # base64 allowed
@@ -85,11 +93,6 @@ def test_a_long_string_is_never_taken_for_a_path_and_other_types_are_named(tmp_p
 
 
 # --- what the server side makes of audio it is sent (raw PCM rules, probing, non-URL text) ----------
-
-import dataclasses  # noqa: E402
-
-from conformance.spec.model import RawPcm, When  # noqa: E402
-from conformance.spec.wire import _audio_to_json, _server_audio, probe_into, raw_pcm_rule  # noqa: E402
 
 STS_EP = spec.get("elevenlabs.speech_to_speech")
 PCM = b"\x01\x00\xff\xff" * 8000  # 16,000 16-bit samples: 1 s at 16 kHz mono, 0.5 s at 32 kHz
