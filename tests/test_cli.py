@@ -233,6 +233,20 @@ def test_run_refuses_options_that_cannot_apply(args: list[str], message: str) ->
     assert result.exit_code == 2 and message in result.output, result.output
 
 
+def test_run_and_record_run_pytest_without_assertion_rewriting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite's assertions carry their own messages. Rewriting would recompile every module of every
+    plugin's package (hypothesis, anyio, respx) in each process, on every run where bytecode is not
+    kept: 1.5 s a process."""
+    from conformance.cassettes.record import record_suite
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(pytest, "main", lambda args, **_: seen.append(list(args)) or 0)
+    result = CliRunner().invoke(main, ["run", "--providers", "faseeh", "--report", ""])
+    assert "nothing passed" in result.output, result.output  # pytest ran nothing here
+    assert record_suite(tmp_path / "c", modules=["conformance.suite.test_protocol"]) == 0
+    assert len(seen) == 2 and all("--assert=plain" in args for args in seen), seen
+
+
 def test_run_takes_the_cassette_options_the_readme_shows_next_to_it(tmp_path: Path) -> None:
     import shutil
 

@@ -129,6 +129,7 @@ def record_suite(out: Path, *, key: str = SENTINEL_KEY, pytest_args: Sequence[st
         with loopback_simulator(seed) as server:
             for module in chosen:
                 args = ["--pyargs", module, "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:xdist",
+                        "--assert=plain",  # as `run`: the suite's assertions carry their messages
                         f"--conformance-target=url={server.base_url}", f"--record-mode={mode}",
                         f"--cassette-dir={out}", f"--cassette-request-bodies={request_bodies}",
                         "--block-network", f"--cassette-match={MODULES[module]}",
