@@ -26,3 +26,11 @@ def run_suite(pytester: pytest.Pytester, *args: str, profile: str | None = None)
             return pytester.runpytest_inprocess(*args)
         finally:
             settings.load_profile(before)
+
+
+# For a pytest run in a new process whose assertion text is not what the test checks: pytest rewrites
+# the assertions of every module of every plugin's package (hypothesis, anyio, respx…) as it imports
+# them, again in each process where bytecode is not kept (PYTHONDONTWRITEBYTECODE): 1.5 s a process,
+# and as much in each of its xdist workers. Runs that check what users see of a failure, or that
+# nothing warns in a user's project, keep pytest's default.
+PLAIN_ASSERT = "--assert=plain"

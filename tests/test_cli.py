@@ -458,8 +458,11 @@ def test_the_example_configuration_is_valid_and_shows_every_key() -> None:
 @pytest.mark.parametrize(("flag", "want"), [([], None), (["--unknown-urls", "speaker"], "speaker"),
                                             (["--unknown-urls", "error"], "error")])
 def test_serve_passes_how_unknown_audio_urls_are_answered(monkeypatch: pytest.MonkeyPatch, flag, want) -> None:
-    from conformance.simulators import server
+    import importlib
 
+    # the module the command will import: an in-process pytester run earlier in this worker may have
+    # dropped it from sys.modules, leaving its package's attribute on an old copy the command would not use
+    server = importlib.import_module("conformance.simulators.server")
     seen = {}
     monkeypatch.setattr(server, "run", lambda sim, *a, **k: seen.setdefault("sim", sim))
     result = CliRunner().invoke(main, ["serve", "--providers", "modelslab", *flag])

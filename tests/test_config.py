@@ -9,6 +9,7 @@ import pytest
 
 from conformance.config import Config, ConfigError, find_config, load_config, parse_threshold_flags
 from conformance.thresholds import Thresholds
+from tests.inprocess import PLAIN_ASSERT
 
 pytest_plugins = ["pytester"]
 
@@ -204,7 +205,7 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
 
 
 def test_the_plugin_takes_its_defaults_from_the_file(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess("-s", "-p", "no:cacheprovider", "--conformance-report=")
+    result = project.runpytest_subprocess("-s", "-p", "no:cacheprovider", PLAIN_ASSERT, "--conformance-report=")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*voice-conformance configuration: *pyproject.toml*", "*TARGET live elevenlabs,novita 5",
                                  "BASE https://api.eu.residency.elevenlabs.io", "THRESHOLDS 2.5 0.4",
@@ -216,7 +217,7 @@ def test_flags_and_environment_beat_the_file(project: pytest.Pytester, monkeypat
     monkeypatch.setenv("VOICE_CONFORMANCE_WER_CEILING", "0.2")
     monkeypatch.setenv("HYPOTHESIS_PROFILE", "dev")
     result = project.runpytest_subprocess(
-        "-s", "-p", "no:cacheprovider", "--conformance-report=", "--conformance-providers=faseeh",
+        "-s", "-p", "no:cacheprovider", PLAIN_ASSERT, "--conformance-report=", "--conformance-providers=faseeh",
         "--conformance-target=url=http://127.0.0.1:9", "--conformance-seed=9", "--conformance-threshold=mos_floor=3")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*TARGET url faseeh 9", "BASE http://127.0.0.1:9", "THRESHOLDS 3.0 0.2",
@@ -232,7 +233,7 @@ def test_worker(conformance_target, conformance_client):
     assert conformance_client("elevenlabs").base_url == "https://api.eu.residency.elevenlabs.io"
     assert THRESHOLDS.mos_floor == 2.5
 ''')
-    result = project.runpytest_subprocess("-p", "no:cacheprovider", "--conformance-report=", "-n", "2",
+    result = project.runpytest_subprocess("-p", "no:cacheprovider", PLAIN_ASSERT, "--conformance-report=", "-n", "2",
                                           "test_worker.py", "test_probe.py")
     result.assert_outcomes(passed=2)
 
@@ -240,6 +241,6 @@ def test_worker(conformance_target, conformance_client):
 def test_a_bad_file_stops_pytest_with_the_key_and_file(pytester: pytest.Pytester) -> None:
     path = pytester.makefile(".toml", **{"voice-conformance": '[thresholds]\nmos_floor = "high"\n'})
     pytester.makepyfile(test_x="def test_x():\n    pass\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--conformance-report=")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", PLAIN_ASSERT, "--conformance-report=")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*configuration: {path}: thresholds.mos_floor: expected a number, got 'high'*"])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.inprocess import run_suite
+from tests.inprocess import PLAIN_ASSERT, run_suite
 
 pytest_plugins = ["pytester"]
 
@@ -44,7 +44,8 @@ def simulator_options():
 
 
 def run(pytester: pytest.Pytester, *args: str, timeout: float = 600) -> pytest.RunResult:
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "--conformance-report", "", *args, timeout=timeout)
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", PLAIN_ASSERT, "--conformance-report", "", *args,
+                                         timeout=timeout)
 
 
 def test_users_get_the_simulator_client_and_audio_fixtures_without_a_conftest(pytester: pytest.Pytester) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from conformance.cli import main
 from conformance.report.records import read_lines
 from conformance.target import parse_shard, shard_of
-from tests.inprocess import run_suite
+from tests.inprocess import PLAIN_ASSERT, run_suite
 
 pytest_plugins = ["pytester"]
 
@@ -60,7 +60,7 @@ def test_shards_run_under_xdist_and_merge_into_one_report(pytester: pytest.Pytes
     pytester.makepyfile(test_many=TESTS)
     outcomes = []
     for i in (1, 2):
-        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", f"--shard={i}/2",
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", PLAIN_ASSERT, "-n", "2", f"--shard={i}/2",
                                                f"--conformance-report=shard{i}/conformance.html")
         outcomes.append(result.parseoutcomes())
         result.stdout.fnmatch_lines([f"*voice-conformance shard {i} of 2*"])

@@ -10,9 +10,11 @@ import re
 
 import pytest
 
+from tests.inprocess import PLAIN_ASSERT
+
 pytest_plugins = ["pytester"]
 
-SUITE = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q", "-rf", "--conformance-report", ""]
+SUITE = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q", "-rf", "--conformance-report", "", PLAIN_ASSERT]
 
 
 def failures(result: pytest.RunResult) -> set[tuple[str, str]]:
