@@ -205,8 +205,10 @@ def test_the_mos_floor_at_its_bound(monkeypatch: pytest.MonkeyPatch, ovrl: float
     from conformance.thresholds import Thresholds
 
     fake = lambda src, **kw: quality.MosScores(3.0, 3.0, ovrl, 3.0, 1)  # noqa: E731
+    # conformance.audio first: its lazy attribute would otherwise be read from the patched module, and
+    # the fake "restored" there for every later test
+    monkeypatch.setattr(conformance.audio, "predicted_mos", fake)
     monkeypatch.setattr(quality, "predicted_mos", fake)
-    monkeypatch.setattr(conformance.audio, "predicted_mos", fake, raising=False)
     result = checks.run("predicted_mos_floor", Case(audio=_speech(), thresholds=Thresholds()))
     assert result.passed is passed and Thresholds().mos_floor == 2.0
 
