@@ -86,7 +86,7 @@ CHECKS: dict[str, Check] = {}
 
 def check(fn: Check) -> Check:
     """Register ``fn`` under its name (a second check of the same name is a kit bug)."""
-    if fn.__name__ in CHECKS:  # pragma: no cover - a kit bug
+    if fn.__name__ in CHECKS:  # a kit bug
         raise ValueError(f"check {fn.__name__} is registered twice")
     CHECKS[fn.__name__] = fn
     return fn
@@ -130,6 +130,11 @@ def _judgeable(name: str, audio: Any, role: str = "output") -> tuple[Any, CheckR
                        expected={role: "speech"})
 
 
+def _status(case: Case) -> int:
+    """The answer's status, once ``case.need(…, "status")`` has said there is one."""
+    return int(case.status)  # type: ignore[arg-type]
+
+
 def _ok(check: str, message: str, **kw: Any) -> CheckResult:
     return CheckResult(check, True, message, **kw)
 
@@ -158,7 +163,7 @@ def not_a_server_error(case: Case) -> CheckResult:
         return _fail("not_a_server_error", f"no answer: {case.error}", measured={"status": None, "error": case.error},
                      expected={"status": "< 500"})
     case.need("not_a_server_error", "status")
-    status = int(case.status or 0)
+    status = _status(case)
     if status >= 500:
         return _fail("not_a_server_error", f"server error {status}", measured={"status": status},
                      expected={"status": "< 500"})
@@ -168,7 +173,7 @@ def not_a_server_error(case: Case) -> CheckResult:
 def content_type_conformance(case: Case) -> CheckResult:
     """The content type is one the provider documents for this status."""
     case.need("content_type_conformance", "endpoint", "status")
-    ep, status, ctype = case.endpoint, int(case.status or 0), case.content_type
+    ep, status, ctype = case.endpoint, _status(case), case.content_type
     assert ep is not None
     if not ep.responses_for(status):
         return _ok("content_type_conformance", f"status {status} has no documented body",
@@ -185,7 +190,7 @@ def content_type_conformance(case: Case) -> CheckResult:
 def response_schema_conformance(case: Case) -> CheckResult:
     """A JSON body matches a documented schema for its status (any documented state)."""
     case.need("response_schema_conformance", "endpoint", "status")
-    ep, status, body = case.endpoint, int(case.status or 0), case.body
+    ep, status, body = case.endpoint, _status(case), case.body
     assert ep is not None
     name = "response_schema_conformance"
     if not contract.json_contracts(ep, status):
@@ -223,7 +228,7 @@ def _is_error_body(provider: Provider, body: Any) -> tuple[bool, str]:
 def negative_data_rejection(case: Case) -> CheckResult:
     """A request breaking a documented rule is rejected with a documented status and error shape."""
     case.need("negative_data_rejection", "endpoint", "status", "rule")
-    ep, status, rule = case.endpoint, int(case.status or 0), case.rule
+    ep, status, rule = case.endpoint, _status(case), case.rule
     assert ep is not None
     provider = ep.provider
     allowed = _error_statuses(provider, case.error_names)
@@ -252,7 +257,7 @@ def negative_data_rejection(case: Case) -> CheckResult:
 def ignored_auth(case: Case) -> CheckResult:
     """A missing or wrong key gets the documented auth error, not data."""
     case.need("ignored_auth", "endpoint", "status", "auth_case")
-    ep, status, which = case.endpoint, int(case.status or 0), case.auth_case
+    ep, status, which = case.endpoint, _status(case), case.auth_case
     assert ep is not None
     provider = ep.provider
     allowed = _error_statuses(provider, ("auth", "auth_missing"))
@@ -277,7 +282,7 @@ def ignored_auth(case: Case) -> CheckResult:
 def positive_data_acceptance(case: Case) -> CheckResult:
     """A request that follows every documented rule is accepted."""
     case.need("positive_data_acceptance", "endpoint", "status")
-    ep, status, body = case.endpoint, int(case.status or 0), case.body
+    ep, status, body = case.endpoint, _status(case), case.body
     assert ep is not None
     data = _json(body) if "json" in case.content_type else None
     measured = {"status": status}
@@ -318,8 +323,10 @@ def output_format_conformance(case: Case) -> CheckResult:
                 "codec": getattr(audio, "codec", None)}
     src = str(getattr(fmt, "source", None) or f"output variant {fmt.name}")
     if measured["container"] != fmt.container or measured["sample_rate"] != fmt.sample_rate:
+        got = f"{measured['container']} at {measured['sample_rate']} Hz"
         measured["format_honest"] = False
-        return _fail(name, f"asked for {fmt.name}, got {measured}", measured=measured, expected=expected, source=src)
+        return _fail(name, f"asked for {fmt.name} ({fmt.container} at {fmt.sample_rate} Hz), got {got}",
+                     measured=measured, expected=expected, source=src)
     report = analyze(audio)
     measured.update(bandwidth_hz=round(report.bandwidth_hz), duration_s=round(report.duration_s, 3))
     lossy_low = fmt.codec == "mp3" and (fmt.bitrate_kbps or 0) < 64

@@ -68,7 +68,7 @@ def test_output_format_reports_container_rate_codec_bandwidth_and_duration(speec
     low = checks.run("output_format_conformance", Case(audio=mp3, expect_format=fm))
     assert low.passed and "bandwidth_hz" not in low.expected
     wrong = checks.run("output_format_conformance", Case(audio=audio, expect_format=f48))
-    assert not wrong.passed and wrong.message.startswith("asked for wav_48000, got ")
+    assert not wrong.passed and wrong.message == "asked for wav_48000 (wav at 48000 Hz), got wav at 16000 Hz"
     assert wrong.measured == {"container": "wav", "sample_rate": sr, "codec": "pcm", "format_honest": False}
 
 
