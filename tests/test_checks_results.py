@@ -82,6 +82,12 @@ def test_check_registers_a_function_under_its_name_once() -> None:
         CHECKS.pop("a_new_check", None)
 
 
+def test_an_unknown_check_is_a_key_error_listing_the_known_ones() -> None:
+    with pytest.raises(KeyError) as err:
+        checks.run("nope", Case(status=200))
+    assert err.value.args == (f"unknown check 'nope'; known: {', '.join(sorted(CHECKS))}",)
+
+
 def test_run_fails_a_check_on_audio_that_cannot_be_read_and_fills_rule_and_source() -> None:
     r = checks.run("duration_conformance", Case(audio=b"garbage"))
     why = ("not a recognised audio format (first bytes 67617262616765); for headerless PCM/μ-law/A-law give "
@@ -160,6 +166,14 @@ def test_response_schema_conformance_every_branch() -> None:
     text = checks.run(name, Case(endpoint=FASEEH, status=400, body=b"x" * 100))
     assert whole(text) == expect(name, False, "body is not JSON", {"body": "x" * 80}, {"schema": ["error"]},
                                  source=src)
+    latin = checks.run(name, Case(endpoint=FASEEH, status=400, body=b"Fehler: ung\xfcltig"))  # not UTF-8
+    assert latin.measured == {"body": "Fehler: ung\ufffdltig"}
+    # ModelsLab documents three bodies for 200 (done, queued, error): the one matched is the one cited
+    m_error = next(r for r in MODELSLAB.responses_for(200) if r.state == "error")
+    assert [r.state for r in MODELSLAB.responses_for(200)].index("error") > 0
+    in_200 = checks.run(name, Case(endpoint=MODELSLAB, status=200, body=body({"status": "error", "message": "m"})))
+    assert whole(in_200) == expect(name, True, "matches the documented error body", {"state": "error"}, {},
+                                   source=str(m_error.source))
     shape = checks.run(name, Case(endpoint=FASEEH, status=400, body=body({"detail": "x"})))
     err_src = str(_response(FASEEH, 400).source)
     assert whole(shape) == expect(name, False, f"body breaks the documented schema ({err_src}): error: (root): "
@@ -201,15 +215,26 @@ def test_negative_data_rejection_every_branch() -> None:
                                   source=str(src))
     # ModelsLab: errors come with HTTP 200, so 200 is an allowed status, and the body decides
     m_want = {"status": [200, 400], "error_shape": MODELSLAB.provider.error_shape.description}
-    queued = _negative(MODELSLAB, 200, {"status": "processing", "id": 1})
+    m_src = MODELSLAB.param("prompt").source
+    queued = _negative(MODELSLAB, 200, {"status": "processing", "id": 1}, rule_source=m_src)
     assert whole(queued) == expect(name, False, "HTTP 200 without an error body: the request was accepted",
                                    {"status": 200, "body_status": "processing"}, m_want, rule="text:required",
-                                   source=str(MODELSLAB.source))
+                                   source=str(m_src))
     listed = _negative(MODELSLAB, 200, [1])
     assert listed.message == "HTTP 200 without an error body: the request was accepted"
     assert listed.measured == {"status": 200, "body_status": None}
     rejected = _negative(MODELSLAB, 200, {"status": "error", "message": "prompt is required"})
     assert rejected.passed and rejected.message == "rejected with 200" and rejected.expected == m_want
+
+
+def test_http_200_counts_only_for_the_errors_documented_to_come_with_it() -> None:
+    # ModelsLab sends invalid requests, auth and not-found errors with HTTP 200, billing errors as 402
+    billing = _negative(MODELSLAB, 200, {"status": "error", "message": "insufficient credits"},
+                        error_names=("billing",))
+    assert not billing.passed and billing.expected["status"] == [402]
+    assert billing.message == "request breaking text:required got status 200"
+    assert _negative(MODELSLAB, 402, {"status": "error", "message": "insufficient credits"},
+                     error_names=("billing",)).passed
 
 
 def test_negative_data_rejection_does_not_take_an_auth_status_for_a_broken_rule() -> None:
@@ -251,6 +276,7 @@ def test_ignored_auth_every_branch() -> None:
     assert refused.passed and refused.message == "wrong key rejected with 200"
 
 
+
 @pytest.mark.parametrize(("status", "passed"), [(400, True), (401, True), (403, True), (404, False), (429, False)])
 def test_ignored_auth_takes_every_documented_auth_status_and_the_live_variant(status: int, passed: bool) -> None:
     # Novita: 400 without a key, 403 with a wrong one (docs), 401 seen live (a documented variant)
@@ -272,8 +298,11 @@ def test_positive_data_acceptance_every_branch() -> None:
     assert whole(html) == expect(name, False, f"valid request got status 503: {page[:120].decode()}",
                                  {"status": 503}, {"status": 200}, source=src)
     # a JSON body sent as text is read as text
-    as_text = checks.run(name, Case(endpoint=FASEEH, status=400, body=body(FASEEH_ERROR), content_type="text/plain"))
-    assert as_text.message == f"valid request got status 400: {body(FASEEH_ERROR).decode()}"
+    compact = b'{"errorCode":"40001","errorMessage":"text is required"}'
+    as_text = checks.run(name, Case(endpoint=FASEEH, status=400, body=compact, content_type="text/plain"))
+    assert as_text.message == f"valid request got status 400: {compact.decode()}"
+    latin = checks.run(name, Case(endpoint=FASEEH, status=400, body=b"Fehler: ung\xfcltig", content_type="text/plain"))
+    assert latin.message == "valid request got status 400: Fehler: ung\ufffdltig"
     m_src = str(MODELSLAB.source)
     error = {"status": "error", "message": "m" * 300}
     in_200 = checks.run(name, Case(endpoint=MODELSLAB, status=200, body=body(error), content_type=JSON))
@@ -340,6 +369,8 @@ def test_output_format_fails_another_container_or_rate_before_measuring(measures
     bare = checks.run(name, Case(audio=b"...", expect_format=_fmt("wav_16000", "wav", 16000, "pcm", source=None)))
     assert bare.measured == {"container": None, "sample_rate": None, "codec": None, "format_honest": False}
     assert bare.source == "output variant wav_16000"
+    unsourced = SimpleNamespace(name="wav_16000", container="wav", sample_rate=16000, codec="pcm", bitrate_kbps=None)
+    assert checks.run(name, Case(audio=b"...", expect_format=unsourced)).source == "output variant wav_16000"
 
 
 @pytest.mark.parametrize(("rate", "bandwidth", "passed"), [
@@ -401,6 +432,18 @@ def test_duration_keeps_the_input_length_within_its_tolerance_both_sides(seconds
         assert whole(r) == expect(name, False, f"output lasts {seconds:.2f} s for 2.00 s of input",
                                   {"duration_s": seconds}, {"duration_s": f"2.0 ± {slack:.2f}"},
                                   rule="a voice changer keeps the input's timing", source=str(ep.source))
+
+
+@pytest.mark.parametrize(("samples", "passed"), [(5000, True), (5001, False), (3000, True), (2999, False)])
+def test_duration_exactly_at_its_slack_passes(samples: int, passed: bool) -> None:
+    # 0.5 s of input: slack 0.5 * 0.05 + 0.1 = 0.125 s, exact in binary, as 0.625 s and 0.375 s are
+    r = checks.run("duration_conformance", Case(audio=(np.full(samples, 0.1, dtype="float32"), SR), source_seconds=0.5))
+    assert r.passed is passed and r.expected == {"duration_s": "0.5 ± 0.12"}
+
+
+def test_duration_is_reported_to_the_millisecond() -> None:
+    r = checks.run("duration_conformance", Case(audio=(np.full(SR + 1, 0.1, dtype="float32"), SR)))
+    assert r.measured == {"duration_s": 1.0} and r.message == "1.00 s"  # 1.000125 s
 
 
 def test_duration_tolerance_is_read_from_the_case() -> None:
@@ -506,6 +549,16 @@ def test_timing_preservation_at_its_bounds(measures, ratio: float, slope: float,
     assert whole(r) == expect(name, passed, message, {"duration_ratio": round(ratio, 3), "dtw_slope": round(slope, 3),
                                                       "f0_correlation": 0.877},
                               {"duration_ratio": "1 ± 0.05", "dtw_slope": "1 ± 0.15"}, source=str(ep.source))
+
+
+@pytest.mark.parametrize(("ratio", "slope", "passed"), [(1.5, 1.0, True), (0.5, 1.0, True), (1.0, 1.25, True),
+                                                       (1.0, 0.75, True), (1.5000001, 1.0, False),
+                                                       (1.0, 1.2500001, False)])
+def test_timing_exactly_at_its_tolerances_passes(measures, ratio: float, slope: float, passed: bool) -> None:
+    # 0.4 s of input: 0.25 + 0.1 / 0.4 = 0.5 on the ratio, 0.25 on the slope, all exact in binary
+    measures("timing_preservation", duration_ratio=ratio, dtw_slope=slope, f0_correlation=None, source_duration_s=0.4)
+    exact = dataclasses.replace(THRESHOLDS, duration_tolerance=0.25, dtw_slope_tolerance=0.25)
+    assert checks.run("timing_preservation", Case(audio=b"o", source_audio=b"i", thresholds=exact)).passed is passed
 
 
 def test_timing_preservation_reads_its_tolerances_from_the_case_and_reports_no_intonation_as_none(measures) -> None:
