@@ -148,6 +148,38 @@ def table(scores: Iterable[Score], target: float) -> str:
     return "\n".join(lines)
 
 
+def refresh(root: Path, cfg: Mapping) -> list[str]:
+    """Bring ``mutants/`` up to the working tree where mutmut would not, and say what was refreshed.
+
+    mutmut re-mutates a changed module itself, but copies every other source file once and keeps the
+    copy (so tests would run against old code), and maps tests to the functions they reach once (so a
+    new function would look reached by no test and its mutants would survive). A copy whose time
+    differs from its source is removed, to be copied again; the map is removed when any source or test
+    file is newer, to be made again (a minute or so)."""
+    mutants = root / "mutants"
+    if not mutants.is_dir():
+        return []
+    mutated = set(cfg.get("only_mutate", []))
+    refreshed: list[str] = []
+    newest = 0.0
+    for top in [*cfg.get("source_paths", []), "tests"]:
+        for path in sorted((root / top).rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            mtime = path.stat().st_mtime
+            newest = max(newest, mtime)
+            rel = path.relative_to(root).as_posix()
+            copy = mutants / rel
+            if top != "tests" and rel not in mutated and copy.is_file() and copy.stat().st_mtime != mtime:
+                copy.unlink()
+                refreshed.append(rel)
+    stats = mutants / "mutmut-stats.json"
+    if stats.is_file() and stats.stat().st_mtime < newest:
+        stats.unlink()
+        refreshed.append(stats.name)
+    return refreshed
+
+
 def changed_modules(modules: Iterable[str], rev: str, root: Path | None = None) -> list[str]:
     """The modules whose file differs from ``rev`` (committed or not)."""
     proc = subprocess.run(["git", "diff", "--name-only", rev, "--"], cwd=root or ROOT, capture_output=True, text=True)
@@ -188,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     if not args.no_run:
+        for rel in refresh(ROOT, config()):
+            print(f"refreshed: {rel}", flush=True)
         mutmut = Path(sys.executable).with_name("mutmut")
         cmd = [str(mutmut) if mutmut.exists() else "mutmut", "run", "--max-children", str(args.max_children),
                *(module_glob(m) for m in modules)]

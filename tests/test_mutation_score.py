@@ -135,3 +135,35 @@ def test_the_configured_modules_are_the_ones_the_issue_names_and_exist() -> None
         assert not name or f"def {name}(" in (ROOT / path).read_text(), test  # a test of that name is there
     names = {Path(m).stem for m in cfg["only_mutate"]}
     assert {"checks", "expect", "analysis", "drift", "scrub", "model", "wire"} <= names
+
+
+def test_refresh_drops_stale_copies_of_unmutated_files_and_a_stale_test_map(bench, tmp_path: Path) -> None:
+    import os
+
+    cfg = {"source_paths": ["pkg"], "only_mutate": ["pkg/a.py"]}
+    for rel, text in [("pkg/a.py", "a = 1\n"), ("pkg/c.py", "c = 1\n"), ("pkg/d.py", "d = 1\n"),
+                      ("tests/test_a.py", "def test(): pass\n")]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+        os.utime(tmp_path / rel, (1000, 1000))
+    assert bench.refresh(tmp_path, cfg) == []  # nothing run yet: nothing to refresh
+    mutants = tmp_path / "mutants"
+    (mutants / "pkg").mkdir(parents=True)
+    (mutants / "pkg" / "a.py").write_text("a = 1  # mutated\n")  # mutmut's own: it re-mutates it itself
+    os.utime(mutants / "pkg" / "a.py", (900, 900))
+    for rel in ("pkg/c.py", "pkg/d.py"):  # copied as mutmut copies them, keeping the time
+        (mutants / rel).write_text((tmp_path / rel).read_text())
+        os.utime(mutants / rel, (1000, 1000))
+    stats = mutants / "mutmut-stats.json"
+    stats.write_text("{}")
+    os.utime(stats, (1000, 1000))
+    assert bench.refresh(tmp_path, cfg) == []  # all up to date
+    (tmp_path / "pkg" / "c.py").write_text("c = 2\n")
+    os.utime(tmp_path / "pkg" / "c.py", (1001, 1001))
+    assert bench.refresh(tmp_path, cfg) == ["pkg/c.py", "mutmut-stats.json"]
+    assert not (mutants / "pkg" / "c.py").exists() and (mutants / "pkg" / "d.py").exists()
+    assert (mutants / "pkg" / "a.py").exists() and not stats.exists()
+    stats.write_text("{}")
+    os.utime(stats, (1001, 1001))
+    os.utime(tmp_path / "tests" / "test_a.py", (1002, 1002))  # a test changed: the map is made again
+    assert bench.refresh(tmp_path, cfg) == ["mutmut-stats.json"]
