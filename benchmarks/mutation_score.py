@@ -151,15 +151,14 @@ def table(scores: Iterable[Score], target: float) -> str:
 def refresh(root: Path, cfg: Mapping) -> list[str]:
     """Bring ``mutants/`` up to the working tree where mutmut would not, and say what was refreshed.
 
-    mutmut re-mutates a changed module itself, but copies every other source file once and keeps the
-    copy (so tests would run against old code), and maps tests to the functions they reach once (so a
-    new function would look reached by no test and its mutants would survive). A copy whose time
-    differs from its source is removed, to be copied again; the map is removed when any source or test
-    file is newer, to be made again (a minute or so)."""
+    mutmut writes every Python file again on each run, but copies the package's other files (data,
+    fixtures) once and keeps the copy, so tests would read old data; and it maps tests to the functions
+    they reach once, so a new function looks reached by no test and its mutants survive. A data file's
+    copy whose time differs from its source (copies keep the time) is removed, to be copied again; the
+    map is removed when any source or test file is newer, to be made again (a minute or so)."""
     mutants = root / "mutants"
     if not mutants.is_dir():
         return []
-    mutated = set(cfg.get("only_mutate", []))
     refreshed: list[str] = []
     newest = 0.0
     for top in [*cfg.get("source_paths", []), "tests"]:
@@ -170,7 +169,7 @@ def refresh(root: Path, cfg: Mapping) -> list[str]:
             newest = max(newest, mtime)
             rel = path.relative_to(root).as_posix()
             copy = mutants / rel
-            if top != "tests" and rel not in mutated and copy.is_file() and copy.stat().st_mtime != mtime:
+            if top != "tests" and path.suffix != ".py" and copy.is_file() and copy.stat().st_mtime != mtime:
                 copy.unlink()
                 refreshed.append(rel)
     stats = mutants / "mutmut-stats.json"

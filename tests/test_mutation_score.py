@@ -137,11 +137,11 @@ def test_the_configured_modules_are_the_ones_the_issue_names_and_exist() -> None
     assert {"checks", "expect", "analysis", "drift", "scrub", "model", "wire"} <= names
 
 
-def test_refresh_drops_stale_copies_of_unmutated_files_and_a_stale_test_map(bench, tmp_path: Path) -> None:
+def test_refresh_drops_stale_copies_of_data_files_and_a_stale_test_map(bench, tmp_path: Path) -> None:
     import os
 
     cfg = {"source_paths": ["pkg"], "only_mutate": ["pkg/a.py"]}
-    for rel, text in [("pkg/a.py", "a = 1\n"), ("pkg/c.py", "c = 1\n"), ("pkg/d.py", "d = 1\n"),
+    for rel, text in [("pkg/a.py", "a = 1\n"), ("pkg/c.py", "c = 1\n"), ("pkg/d.json", "{}"), ("pkg/e.json", "[]"),
                       ("tests/test_a.py", "def test(): pass\n")]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
@@ -149,21 +149,26 @@ def test_refresh_drops_stale_copies_of_unmutated_files_and_a_stale_test_map(benc
     assert bench.refresh(tmp_path, cfg) == []  # nothing run yet: nothing to refresh
     mutants = tmp_path / "mutants"
     (mutants / "pkg").mkdir(parents=True)
-    (mutants / "pkg" / "a.py").write_text("a = 1  # mutated\n")  # mutmut's own: it re-mutates it itself
-    os.utime(mutants / "pkg" / "a.py", (900, 900))
-    for rel in ("pkg/c.py", "pkg/d.py"):  # copied as mutmut copies them, keeping the time
+    for rel in ("pkg/a.py", "pkg/c.py"):  # Python files: mutmut writes them again on every run
+        (mutants / rel).write_text("# written by the last run\n")
+        os.utime(mutants / rel, (900, 900))
+    for rel in ("pkg/d.json", "pkg/e.json"):  # data files: copied once, keeping the time
         (mutants / rel).write_text((tmp_path / rel).read_text())
         os.utime(mutants / rel, (1000, 1000))
     stats = mutants / "mutmut-stats.json"
     stats.write_text("{}")
     os.utime(stats, (1000, 1000))
     assert bench.refresh(tmp_path, cfg) == []  # all up to date
-    (tmp_path / "pkg" / "c.py").write_text("c = 2\n")
-    os.utime(tmp_path / "pkg" / "c.py", (1001, 1001))
-    assert bench.refresh(tmp_path, cfg) == ["pkg/c.py", "mutmut-stats.json"]
-    assert not (mutants / "pkg" / "c.py").exists() and (mutants / "pkg" / "d.py").exists()
-    assert (mutants / "pkg" / "a.py").exists() and not stats.exists()
+    (tmp_path / "pkg" / "d.json").write_text('{"changed": true}')
+    os.utime(tmp_path / "pkg" / "d.json", (1001, 1001))
+    assert bench.refresh(tmp_path, cfg) == ["pkg/d.json", "mutmut-stats.json"]
+    assert not (mutants / "pkg" / "d.json").exists() and (mutants / "pkg" / "e.json").exists()
+    assert (mutants / "pkg" / "a.py").exists() and (mutants / "pkg" / "c.py").exists() and not stats.exists()
     stats.write_text("{}")
     os.utime(stats, (1001, 1001))
-    os.utime(tmp_path / "tests" / "test_a.py", (1002, 1002))  # a test changed: the map is made again
+    os.utime(tmp_path / "pkg" / "c.py", (1002, 1002))  # a module changed: the map is made again
+    assert bench.refresh(tmp_path, cfg) == ["mutmut-stats.json"]
+    stats.write_text("{}")
+    os.utime(stats, (1002, 1002))
+    os.utime(tmp_path / "tests" / "test_a.py", (1003, 1003))  # a test changed: the map is made again
     assert bench.refresh(tmp_path, cfg) == ["mutmut-stats.json"]
