@@ -172,3 +172,22 @@ def test_refresh_drops_stale_copies_of_data_files_and_a_stale_test_map(bench, tm
     os.utime(stats, (1002, 1002))
     os.utime(tmp_path / "tests" / "test_a.py", (1003, 1003))  # a test changed: the map is made again
     assert bench.refresh(tmp_path, cfg) == ["mutmut-stats.json"]
+
+
+def test_the_nightly_job_sets_up_and_scores_every_configured_module() -> None:
+    """``.ci/nightly`` runs the whole mutation run on a clean checkout: setup first, then the score of every
+    configured module (no module filter, no ``--changed``, not the last run's results), failing the job
+    when a module is below target."""
+    import os
+    import shlex
+
+    path = ROOT / ".ci" / "nightly"
+    assert os.access(path, os.X_OK), "the nightly job must be executable"
+    lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
+    assert "set -euo pipefail" in lines  # a failing score fails the job
+    assert lines.index("scripts/setup") < next(i for i, ln in enumerate(lines) if "mutation_score.py" in ln)
+    score = shlex.split(next(ln for ln in lines if "mutation_score.py" in ln))
+    assert score[:2] == [".venv/bin/python", "benchmarks/mutation_score.py"]
+    args = score[2:]
+    assert not {"--no-run", "--changed", "--min"} & set(args)
+    assert [a for i, a in enumerate(args) if not a.startswith("-") and not (i and args[i - 1] == "--show")] == []
