@@ -441,6 +441,9 @@ def test_threshold_bounds_the_aperiodicity():
     y = _harmonic(200, 8000, 0.3)
     assert np.isnan(f0_track(y, 8000, threshold=0.0)).all()  # an aperiodicity is never under 0
     assert np.isnan(f0_track(y, 8000, threshold=2.5)).all()  # the held lags (2.0) come first: F0 8 kHz
+    square = np.tile(np.r_[np.full(20, 0.25, np.float32), np.full(20, -0.25, np.float32)], 60)  # 200 Hz
+    np.testing.assert_allclose(f0_track(square, 8000, threshold=1e-300), 200, rtol=1e-3)  # aperiodicity 0
+    assert np.isnan(f0_track(square, 8000, threshold=0.0)).all()
     noise = _noise(8000, 20)
     assert np.isnan(f0_track(noise, 8000)).all()
     assert np.isnan(f0_track(noise, 8000, threshold=1.0)).sum() < len(f0_track(noise, 8000)) / 2
