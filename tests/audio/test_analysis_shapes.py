@@ -760,7 +760,9 @@ def test_analyze_of_a_single_f0_frame():
     assert r.f0_median_hz == pytest.approx(200, rel=0.01)
 
 
-def test_analyze_measures_on_two_threads_from_parallel_seconds(monkeypatch):
+@pytest.fixture
+def parallel_calls(monkeypatch):
+    """The ``parallel=`` argument of each ``_in_parallel`` call analyze() makes (the measures still run)."""
     calls = []
     real = analysis._in_parallel
 
@@ -769,25 +771,21 @@ def test_analyze_measures_on_two_threads_from_parallel_seconds(monkeypatch):
         return real(*tasks, parallel=parallel is True)
 
     monkeypatch.setattr(analysis, "_in_parallel", spy)
+    return calls
+
+
+def test_analyze_measures_on_two_threads_from_parallel_seconds(parallel_calls, monkeypatch):
     monkeypatch.setattr(analysis, "PARALLEL_SECONDS", 0.5)
     y = _harmonic(200, 16000, 0.5)
     r = analyze((y, 16000))
     analyze((y[:-1], 16000))
-    assert calls == [True, False]
+    assert parallel_calls == [True, False]
     _assert_wired(r, y, 16000)
 
 
-def test_analyze_measures_on_one_thread_under_20_seconds(monkeypatch):
-    calls = []
-    real = analysis._in_parallel
-
-    def spy(*tasks, parallel="not given"):
-        calls.append(parallel)
-        return real(*tasks, parallel=parallel is True)
-
-    monkeypatch.setattr(analysis, "_in_parallel", spy)
+def test_analyze_measures_on_one_thread_under_20_seconds(parallel_calls):
     analyze((_harmonic(200, 16000, 0.5), 16000))
-    assert calls == [False]
+    assert parallel_calls == [False]
 
 
 # --- _in_parallel ------------------------------------------------------------------------------------
