@@ -384,6 +384,30 @@ def test_true_peak_equals_oversampling_the_whole_signal(sr, factor):
         _oversampled_peak(y.astype(np.float32), factor), rel=1e-12)
 
 
+@pytest.mark.parametrize("factor", [4, 8, 16])
+@pytest.mark.parametrize("n", [1, 2, 20, 21, 22, 100, 4096 - 11, 4096 - 10, 4096 - 9, 9000])
+def test_the_phase_product_is_upfirdn_after_its_delay(factor, n):
+    """The oversampling as one matrix product over windows equals scipy's upfirdn with the lead-in
+    dropped, for inputs shorter than the filter, at the chunk boundaries and across several chunks."""
+    from conformance.audio.analysis import _oversampled_peak as product_peak
+    from conformance.audio.analysis import _phase_matrix
+
+    taps = _taps(factor)
+    delay = (len(taps) - 1) // 2
+    x = np.random.default_rng(n * factor).standard_normal(n)
+    x[n // 2] = 4.0 * (-1) ** n  # the largest output, of either sign, somewhere inside
+    expected = float(np.max(np.abs(upfirdn(taps, x, factor)[delay:])))
+    phases = _phase_matrix(taps, factor)
+    assert phases.shape == (21, factor)
+    assert product_peak(x, phases) == pytest.approx(expected, rel=1e-12)
+    assert product_peak(x, phases, rows=7) == pytest.approx(expected, rel=1e-12)
+    amp = np.concatenate([np.ones(10), np.linspace(1, 0, 20)])  # rings louder before its first sample
+    burst = np.concatenate([amp * (-1.0) ** np.arange(30), np.zeros(n)])
+    up = upfirdn(taps, burst, factor)
+    assert np.max(np.abs(up[:delay])) > 1.2 * np.max(np.abs(up[delay:]))
+    assert product_peak(burst, phases) == pytest.approx(float(np.max(np.abs(up[delay:]))), rel=1e-12)
+
+
 def test_true_peak_of_a_full_scale_impulse_is_the_filters_centre_tap():
     for at in (0, 5000):
         y = np.zeros(8192)
@@ -463,9 +487,11 @@ def test_true_peak_searches_blocks_at_exactly_half_the_sample_peak():
     below = y.copy()
     below[5 * 1024 + 400: 5 * 1024 + 420] = _overshoot(0.4999)
     assert true_peak(below[None, :], sr) == pytest.approx(_taps(4)[40], rel=1e-12)
-    rounded = y.copy()  # block maxima are compared in float32: this one rounds to exactly half
-    rounded[5 * 1024 + 400: 5 * 1024 + 420] = _overshoot(np.nextafter(0.5, 0.0))
-    assert true_peak(rounded[None, :], sr) == pytest.approx(_oversampled_peak(rounded, 4), rel=1e-12)
+    just_under = y.copy()  # block maxima are compared in the samples' own precision, here float64
+    just_under[5 * 1024 + 400: 5 * 1024 + 420] = _overshoot(np.nextafter(0.5, 0.0))
+    assert true_peak(just_under[None, :], sr) == pytest.approx(_taps(4)[40], rel=1e-12)
+    in_float32 = just_under.astype(np.float32)  # there the same block maximum rounds to exactly half
+    assert true_peak(in_float32[None, :], sr) == pytest.approx(_oversampled_peak(in_float32, 4), rel=1e-6)
 
 
 def test_true_peak_context_is_32_samples_before_a_hot_block():
