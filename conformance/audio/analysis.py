@@ -346,7 +346,7 @@ def _oversampled_peak(x: np.ndarray, phases: np.ndarray, rows: int = 4096) -> fl
     (``delay = (len(taps) - 1) / 2``: the filter's lead-in before the first sample is left out),
     in chunks of ``rows`` input samples small enough to stay in cache."""
     np = need("numpy", "true peak")
-    k, factor = phases.shape
+    k = phases.shape[0]
     padded = np.concatenate((np.zeros(k - 1), x, np.zeros(k - 1)))
     windows = np.lib.stride_tricks.sliding_window_view(padded, k)  # windows[i] = x[i-k+1 .. i]
     delay = (k - 1) // 2  # rows before it are outputs before the delay: (20 * factor + 1) taps, delay 10 * factor
