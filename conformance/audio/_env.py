@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
+import sys
+import tempfile
+import threading
 from typing import Any
 
 EXTRA_FOR = {
@@ -39,3 +43,32 @@ def worker_threads(limit: int = 4) -> int:
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return 1
     return max(1, min(os.cpu_count() or 1, limit))
+
+
+_ORT_IMPORT = threading.Lock()
+
+
+def import_onnxruntime(what: str) -> Any:
+    """onnxruntime, imported without leaving files in the user's cache folder.
+
+    Importing onnxruntime writes a device id and a telemetry database under
+    ``$XDG_CACHE_HOME/Microsoft/DeveloperTools`` (``~/.cache`` without the variable): the import runs
+    with ``XDG_CACHE_HOME`` pointed at a temporary folder, removed afterwards. Raises
+    :class:`MissingExtraError` naming the extra when onnxruntime is not installed.
+    """
+    if sys.modules.get("onnxruntime") is not None:  # imported already: its files are written or steered
+        return need("onnxruntime", what)
+    with _ORT_IMPORT:
+        if sys.modules.get("onnxruntime") is not None:
+            return need("onnxruntime", what)
+        before = os.environ.get("XDG_CACHE_HOME")
+        scratch = tempfile.mkdtemp(prefix="voice-conformance-ort-")
+        os.environ["XDG_CACHE_HOME"] = scratch
+        try:
+            return need("onnxruntime", what)
+        finally:
+            if before is None:
+                os.environ.pop("XDG_CACHE_HOME", None)
+            else:
+                os.environ["XDG_CACHE_HOME"] = before
+            shutil.rmtree(scratch, ignore_errors=True)

@@ -9,6 +9,10 @@ embedding is the normalised mean of its partials' embeddings. Its 1.4 M weights 
 original within 1e-4 cosine on the fixtures (``tests/audio/test_ge2e.py`` holds the original's
 embeddings, made by the conversion script, and compares).
 
+Where onnxruntime is installed the same network runs as its LSTM operator (``models/ge2e/encoder.onnx``,
+built from ``encoder.npz`` by the same script): 1.7x faster than the numpy loop on 2 cores, within
+1e-6 of it (the tests compare both with the original and with each other).
+
 The preprocessing is Resemblyzer's too: volume normalised to -30 dBFS (never lowered), silences
 longer than 6 × 30 ms removed by WebRTC's voice-activity detector (``webrtcvad``, mode 3).
 
@@ -40,6 +44,8 @@ VAD_AVERAGE = 8
 VAD_MAX_SILENCE = 6
 INT16_MAX = 2 ** 15 - 1
 WEIGHTS = Path(__file__).resolve().parent / "models" / "ge2e" / "encoder.npz"
+ONNX = WEIGHTS.with_name("encoder.onnx")
+RUNTIMES = ("auto", "onnxruntime", "numpy")
 
 
 @lru_cache(maxsize=1)
@@ -130,6 +136,56 @@ def _sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=1)
+def _session() -> Any:
+    """The onnxruntime session of ``encoder.onnx`` (once per process), or ``None`` without onnxruntime.
+    Its threads follow :func:`~conformance.audio._env.worker_threads` and sleep when idle."""
+    from conformance.audio._env import MissingExtraError, import_onnxruntime, worker_threads
+
+    try:
+        ort = import_onnxruntime("the speaker encoder on onnxruntime")
+    except MissingExtraError:
+        return None
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = worker_threads()
+    opts.inter_op_num_threads = 1
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.log_severity_level = 3
+    return ort.InferenceSession(str(ONNX), opts, providers=["CPUExecutionProvider"])
+
+
+def runtime(name: str = "auto") -> str:
+    """``"onnxruntime"`` or ``"numpy"``: the one named, or for ``"auto"`` onnxruntime when installed."""
+    if name not in RUNTIMES:
+        raise ValueError(f"unknown speaker encoder runtime {name!r}: expected one of {', '.join(RUNTIMES)}")
+    if name == "auto":
+        return "onnxruntime" if _session() is not None else "numpy"
+    if name == "onnxruntime" and _session() is None:
+        from conformance.audio._env import import_onnxruntime
+
+        import_onnxruntime("the speaker encoder on onnxruntime")  # raises, naming the extra
+    return name
+
+
+def _normalised(emb: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    norms = np.linalg.norm(emb, axis=1, keepdims=True)
+    return emb / np.where(norms > 0, norms, 1.0)
+
+
+def forward_onnx(mels: np.ndarray) -> np.ndarray:
+    """:func:`forward` on onnxruntime's LSTM, ``MAX_BATCH`` partials a run (the runtime spreads a batch
+    over its threads)."""
+    import numpy as np
+
+    session = _session()
+    seq = np.ascontiguousarray(np.transpose(mels, (1, 0, 2)), dtype=np.float32)  # (T, B, F)
+    parts = [session.run(None, {"mels": seq[:, a: a + MAX_BATCH]})[0] for a in range(0, seq.shape[1], MAX_BATCH)]
+    return _normalised(np.concatenate(parts))
+
+
 def forward(mels: np.ndarray) -> np.ndarray:
     """The embeddings (batch, 256) of a batch of partials (batch, 160, 40): the LSTM's last hidden
     state, linear, ReLU, L2-normalised (PyTorch's LSTM: gates in order input, forget, cell, output)."""
@@ -163,9 +219,7 @@ def forward(mels: np.ndarray) -> np.ndarray:
                 out[t] = h
         if out is not None:
             seq = out
-    emb = np.maximum(h @ w["linear"] + w["linear_b"], 0.0)
-    norms = np.linalg.norm(emb, axis=1, keepdims=True)
-    return emb / np.where(norms > 0, norms, 1.0)
+    return _normalised(np.maximum(h @ w["linear"] + w["linear_b"], 0.0))
 
 
 def _one_blas_thread() -> Any:
@@ -179,16 +233,19 @@ def _one_blas_thread() -> Any:
 
 
 def embed(wav: np.ndarray, *, rate: float | None = None, threads: int | None = None,
-          preprocessed: bool = False) -> np.ndarray:
+          preprocessed: bool = False, runtime_name: str = "auto") -> np.ndarray:
     """Resemblyzer's ``embed_utterance`` of 16 kHz samples: preprocessed (unless ``preprocessed``),
     cut into partials at ``rate`` per second (1.3, as Resemblyzer; 0.7 past 30 s, where the average
     over so many partials no longer needs the overlap), each embedded, averaged, normalised.
 
-    The partials are split evenly over ``threads`` Python threads (default
+    ``runtime_name`` (see :func:`runtime`) picks onnxruntime's LSTM or the numpy loop. On numpy the
+    partials are split evenly over ``threads`` Python threads (default
     :func:`~conformance.audio._env.worker_threads`),
     each running one BLAS thread: the LSTM's small matrix products scale better that way than on a
     multi-threaded BLAS (measured on 2 cores: 470x real time against 310x)."""
     import numpy as np
+
+    use = runtime(runtime_name)
 
     wav = np.asarray(wav, dtype=np.float32)
     if not preprocessed:
@@ -203,6 +260,9 @@ def embed(wav: np.ndarray, *, rate: float | None = None, threads: int | None = N
         wav = np.pad(wav, (0, stop - len(wav)))
     mel = mel_spectrogram(wav)
     mels = np.stack([mel[s] for s in slices])
+    if use == "onnxruntime":
+        raw = forward_onnx(mels).mean(axis=0)
+        return (raw / np.linalg.norm(raw)).astype(np.float32)
     from conformance.audio._env import worker_threads
 
     threads = worker_threads() if threads is None else max(1, threads)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from conformance.audio._env import need, worker_threads
+from conformance.audio._env import import_onnxruntime, need, worker_threads
 
 if TYPE_CHECKING:
     import numpy as np
@@ -68,7 +68,7 @@ class Intelligibility:
 def _dnsmos_sessions() -> tuple[Any, Any]:
     import importlib.util
 
-    ort = need("onnxruntime", "predicted_mos()")
+    ort = import_onnxruntime("predicted_mos()")
     spec = importlib.util.find_spec("speechmos")  # only its model files: importing it pulls requests
     if spec is None or not spec.submodule_search_locations:
         need("speechmos", "predicted_mos()")  # raises MissingExtraError naming the extra

@@ -6,8 +6,8 @@
 >>> verify_speaker("output.mp3", ref)                 # S-normalised against the shipped cohort
 SpeakerVerdict(cosine=0.83, score=4.1, same_speaker=True, threshold=2.2, backend='resemblyzer', ...)
 
-**Backends.** ``resemblyzer`` (default): Resemblyzer's GE2E encoder (256-d, 16 kHz), run on numpy by
-:mod:`conformance.audio.ge2e` from weights converted once from the resemblyzer wheel and shipped
+**Backends.** ``resemblyzer`` (default): Resemblyzer's GE2E encoder (256-d, 16 kHz), run on onnxruntime (numpy
+without it) by :mod:`conformance.audio.ge2e` from weights converted once from the resemblyzer wheel and shipped
 with the kit: no torch, no download, the original's embeddings within 1e-4 cosine. ``mfcc``
 (fallback without the ``speaker`` extra, *less accurate*): the mean and standard deviation of 20
 MFCCs and their deltas over the active frames, centred on the mean of the impostor cohort, so the
@@ -76,7 +76,7 @@ class SpeakerVerdict:
 
 
 def resolve_backend(backend: str = "auto") -> str:
-    """``auto`` → ``resemblyzer`` (Resemblyzer's encoder on numpy) when the ``speaker`` extra is
+    """``auto`` → ``resemblyzer`` (Resemblyzer's encoder) when the ``speaker`` extra is
     installed, else ``mfcc``."""
     if backend == "auto":
         try:
@@ -129,7 +129,7 @@ def speaker_embedding(src: Any, *, backend: str = "auto", max_duration: float | 
 
 
 def _embed_resemblyzer(y: np.ndarray) -> np.ndarray:
-    """Resemblyzer's ``embed_utterance`` on numpy (:func:`conformance.audio.ge2e.embed`)."""
+    """Resemblyzer's ``embed_utterance`` (:func:`conformance.audio.ge2e.embed`)."""
     from conformance.audio import ge2e
 
     _encoder()

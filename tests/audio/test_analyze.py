@@ -145,17 +145,35 @@ def test_too_short_and_broken_audio_are_refused():
 
 
 def test_a_new_process_measures_without_a_jit_compiler(tmp_path):
-    """Every measurement a check makes (analysis, timing/DTW, DNSMOS features, speaker embedding, the
-    MFCC fallback) runs in a fresh process without importing numba or librosa: nothing compiles on a
-    new machine's first run, and nothing is written to a cache."""
-    code = ("import sys\n"
-            "from conformance.audio import analyze, corpus, timing, quality, speaker\n"
+    """Every measurement a check makes (analysis, timing/DTW, DNSMOS, speaker embedding on onnxruntime,
+    the MFCC fallback) runs in a fresh process without importing numba or librosa: nothing compiles on
+    a new machine's first run, and nothing is written to a cache (onnxruntime's import writes a device
+    id and a telemetry database under the cache folder unless the kit steers it away), with
+    XDG_CACHE_HOME set or, falling back to the home folder, unset."""
+    code = ("import os, sys\n"
+            "from conformance.audio import analyze, corpus, ge2e, timing, quality, speaker\n"
             "y = corpus.make_clip('en_kal', 2.0, 16000)\n"
             "analyze((y, 16000)); timing.timing_preservation((y, 16000), (y, 16000))\n"
-            "quality._p808_features(y); speaker.speaker_embedding((y, 16000))\n"
+            "quality.predicted_mos((y, 16000)); speaker.speaker_embedding((y, 16000))\n"
             "speaker.speaker_embedding((y, 16000), backend='mfcc')\n"
+            "assert ge2e.runtime() == 'onnxruntime' and 'onnxruntime' in sys.modules\n"
+            "print(os.environ.get('XDG_CACHE_HOME'))\n"
             "print(sorted(m for m in ('numba', 'librosa', 'llvmlite', 'torch') if m in sys.modules))\n")
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg"), "PYTHONPATH": os.getcwd()}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
-    assert out.stdout.strip() == "[]"
-    assert not (tmp_path / "xdg").exists()
+    home = tmp_path / "home"
+    home.mkdir()
+    for cache in (str(tmp_path / "xdg"), None):
+        env = {**os.environ, "HOME": str(home), "PYTHONPATH": os.getcwd()}
+        env.pop("XDG_CACHE_HOME", None)
+        if cache is not None:
+            env["XDG_CACHE_HOME"] = cache
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+        assert out.stdout.strip().splitlines() == [str(cache), "[]"]  # the variable as it was
+        assert not (tmp_path / "xdg").exists()
+        assert list(home.iterdir()) == []
+
+
+def test_importing_onnxruntime_unsteered_writes_to_the_cache_folder(tmp_path):
+    """What the test above guards against happens: a plain import leaves onnxruntime's files behind."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    subprocess.run([sys.executable, "-c", "import onnxruntime"], check=True, env=env)
+    assert any(p.is_file() for p in (tmp_path / "xdg").rglob("*"))
