@@ -52,23 +52,28 @@ def import_onnxruntime(what: str) -> Any:
     """onnxruntime, imported without leaving files in the user's cache folder.
 
     Importing onnxruntime writes a device id and a telemetry database under
-    ``$XDG_CACHE_HOME/Microsoft/DeveloperTools`` (``~/.cache`` without the variable): the import runs
-    with ``XDG_CACHE_HOME`` pointed at a temporary folder, removed afterwards. Raises
-    :class:`MissingExtraError` naming the extra when onnxruntime is not installed.
+    ``$XDG_CACHE_HOME/Microsoft/DeveloperTools`` (``~/.cache`` without the variable), except on a CI
+    machine (it reads ``CI``, ``GITHUB_ACTIONS`` and the like) or with ``ORT_DISABLE_TELEMETRY`` set.
+    The import runs with ``ORT_DISABLE_TELEMETRY=1`` (unless the user set it) and, for a release that
+    does not read it, with ``XDG_CACHE_HOME`` pointed at a temporary folder removed afterwards; both
+    variables are restored. Raises :class:`MissingExtraError` naming the extra when onnxruntime is not
+    installed.
     """
     if sys.modules.get("onnxruntime") is not None:  # imported already: its files are written or steered
         return need("onnxruntime", what)
     with _ORT_IMPORT:
         if sys.modules.get("onnxruntime") is not None:
             return need("onnxruntime", what)
-        before = os.environ.get("XDG_CACHE_HOME")
+        before = {k: os.environ.get(k) for k in ("XDG_CACHE_HOME", "ORT_DISABLE_TELEMETRY")}
         scratch = tempfile.mkdtemp(prefix="voice-conformance-ort-")
         os.environ["XDG_CACHE_HOME"] = scratch
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
         try:
             return need("onnxruntime", what)
         finally:
-            if before is None:
-                os.environ.pop("XDG_CACHE_HOME", None)
-            else:
-                os.environ["XDG_CACHE_HOME"] = before
+            for key, value in before.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
             shutil.rmtree(scratch, ignore_errors=True)

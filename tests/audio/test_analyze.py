@@ -157,23 +157,39 @@ def test_a_new_process_measures_without_a_jit_compiler(tmp_path):
             "quality.predicted_mos((y, 16000)); speaker.speaker_embedding((y, 16000))\n"
             "speaker.speaker_embedding((y, 16000), backend='mfcc')\n"
             "assert ge2e.runtime() == 'onnxruntime' and 'onnxruntime' in sys.modules\n"
-            "print(os.environ.get('XDG_CACHE_HOME'))\n"
+            "print(os.environ.get('XDG_CACHE_HOME'), os.environ.get('ORT_DISABLE_TELEMETRY'))\n"
             "print(sorted(m for m in ('numba', 'librosa', 'llvmlite', 'torch') if m in sys.modules))\n")
     home = tmp_path / "home"
     home.mkdir()
     for cache in (str(tmp_path / "xdg"), None):
-        env = {**os.environ, "HOME": str(home), "PYTHONPATH": os.getcwd()}
+        env = {**_outside_ci(), "HOME": str(home), "PYTHONPATH": os.getcwd()}
         env.pop("XDG_CACHE_HOME", None)
         if cache is not None:
             env["XDG_CACHE_HOME"] = cache
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
-        assert out.stdout.strip().splitlines() == [str(cache), "[]"]  # the variable as it was
+        assert out.stdout.strip().splitlines() == [f"{cache} None", "[]"]  # the variables as they were
         assert not (tmp_path / "xdg").exists()
         assert list(home.iterdir()) == []
 
 
+def _outside_ci() -> dict[str, str]:
+    """This environment as on a user's machine: onnxruntime writes nothing where it sees a CI variable."""
+    ci = {"CI", "TF_BUILD", "GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "TRAVIS", "JENKINS_URL", "CODEBUILD_BUILD_ID",
+          "BUILDKITE", "TEAMCITY_VERSION", "APPVEYOR", "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI", "ORT_DISABLE_TELEMETRY"}
+    return {k: v for k, v in os.environ.items() if k not in ci}
+
+
 def test_importing_onnxruntime_unsteered_writes_to_the_cache_folder(tmp_path):
-    """What the test above guards against happens: a plain import leaves onnxruntime's files behind."""
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
-    subprocess.run([sys.executable, "-c", "import onnxruntime"], check=True, env=env)
-    assert any(p.is_file() for p in (tmp_path / "xdg").rglob("*"))
+    """What the test above guards against happens on a user's machine: a plain import leaves
+    onnxruntime's files behind; either of the kit's two measures alone prevents it."""
+    def files_after(code: str, **extra: str) -> list:
+        cache = tmp_path / f"xdg{len(list(tmp_path.iterdir()))}"
+        env = {**_outside_ci(), "XDG_CACHE_HOME": str(cache), **extra}
+        subprocess.run([sys.executable, "-c", code], check=True, env=env)
+        return [p for p in cache.rglob("*") if p.is_file()]
+
+    assert files_after("import onnxruntime")
+    assert not files_after("import onnxruntime", ORT_DISABLE_TELEMETRY="1")
+    scratch = str(tmp_path / "scratch")
+    assert not files_after(f"import os; os.environ['XDG_CACHE_HOME'] = {scratch!r}; import onnxruntime")
+    assert any(p.is_file() for p in (tmp_path / "scratch").rglob("*"))  # where they went instead
