@@ -23,6 +23,8 @@ Every figure has its unit in its name and a documented definition:
   the kit's 32–48 kHz speakers — see ``tests/audio/test_analyze.py``.)
 - ``f0_median_hz``, ``f0_min_hz``, ``f0_max_hz``: YIN pitch (50–600 Hz, 40 ms frames, 10 ms hop, on an
   8 kHz copy) over voiced frames (YIN aperiodicity < 0.2 and not silent); range = 5th–95th percentile.
+  A frame whose first dip under 0.2 lies outside 50–600 Hz is unvoiced: a 700 Hz whistle is not
+  read as a 350 Hz voice.
 
 >>> r = analyze("conformance/fixtures/speech/en_slt/01.wav")     # doctest: +SKIP
 >>> r.sample_rate, round(r.bandwidth_hz), round(r.f0_median_hz)
@@ -423,7 +425,6 @@ def f0_track(y: np.ndarray, sr: int, *, fmin: float = 50.0, fmax: float = 600.0,
     x = resample(np.asarray(y, dtype=np.float32), sr, F0_SR) if sr != F0_SR else np.asarray(y, np.float32)
     w = round(frame_s * F0_SR)  # integration window
     tau_max = int(F0_SR / fmin)
-    tau_min = max(2, int(F0_SR / fmax))
     hop = round(hop_s * F0_SR)
     span = w + tau_max
     if len(x) < span:
@@ -454,17 +455,15 @@ def f0_track(y: np.ndarray, sr: int, *, fmin: float = 50.0, fmax: float = 600.0,
         np.maximum(total, 1e-12, out=total)
         cm = d * taus
         cm /= total  # cumulative mean normalised difference
-        cm[:, : tau_min - 1] = 2.0
+        # the first dip under the threshold at any lag: one shorter than 1/fmax means a fundamental over
+        # fmax, unvoiced below (holding those lags back would read such a tone an octave or more down)
         below = cm < threshold
         first = np.where(below.any(axis=1), below.argmax(axis=1), np.argmin(cm, axis=1))
-        # walk to the local minimum after the first dip under the threshold
+        # walk down to the local minimum at or after it, however wide the dip (a low voice's is wide)
+        rising = cm[:, 1:] >= cm[:, :-1]  # rising[:, j]: lag j + 2 is no lower than lag j + 1
+        rising &= np.arange(cm.shape[1] - 1) >= first[:, None]
+        first = np.where(rising.any(axis=1), rising.argmax(axis=1), cm.shape[1] - 1)
         rows = np.arange(len(cm))
-        for _ in range(8):
-            nxt = np.minimum(first + 1, cm.shape[1] - 1)
-            better = cm[rows, nxt] < cm[rows, first]
-            if not better.any():
-                break
-            first = np.where(better, nxt, first)
         aperiodicity = cm[rows, first]
         # parabolic interpolation around the chosen lag
         lo = np.maximum(first - 1, 0)

@@ -131,12 +131,11 @@ def assert_share_edges(y: np.ndarray, sr: int, bins: list[int], **passed: float)
 def reference_yin(y: np.ndarray, sr: int, *, fmin: float = 50.0, fmax: float = 600.0, hop_s: float = 0.01,
                   frame_s: float = 0.04, threshold: float = 0.2, silence_dbfs: float = -50.0) -> np.ndarray:
     """YIN frame by frame on the 8 kHz copy: the difference function summed directly over w samples,
-    cumulative-mean normalised, lags under 8000/fmax held at 2, the first dip under the threshold (else the
-    minimum) walked at most 8 lags down to its local minimum, parabolic interpolation, F0 = 8000/lag."""
+    cumulative-mean normalised, the first dip under the threshold at any lag (else the minimum) walked down
+    to its local minimum, parabolic interpolation, F0 = 8000/lag, voiced only within fmin-fmax."""
     x = corpus.resample(np.asarray(y, np.float32), sr, 8000).astype(np.float64)
     w = round(frame_s * 8000)
     longest = int(8000 / fmin)
-    shortest = max(2, int(8000 / fmax))
     hop = round(hop_s * 8000)
     span = w + longest
     if len(x) < span:
@@ -151,14 +150,10 @@ def reference_yin(y: np.ndarray, sr: int, *, fmin: float = 50.0, fmax: float = 6
             continue
         d = ((sliding_window_view(seg, w)[1: longest + 1] - head) ** 2).sum(axis=1)
         cm = d * lags / np.maximum(np.cumsum(d), 1e-12)
-        cm[: shortest - 1] = 2.0
         under = np.nonzero(cm < threshold)[0]
         k = int(under[0]) if len(under) else int(np.argmin(cm))
-        for _ in range(8):
-            if k + 1 < len(cm) and cm[k + 1] < cm[k]:
-                k += 1
-            else:
-                break
+        while k + 1 < len(cm) and cm[k + 1] < cm[k]:
+            k += 1
         a, b, c = cm[max(k - 1, 0)], cm[k], cm[min(k + 1, len(cm) - 1)]
         den = a - 2 * b + c
         shift = 0.5 * (a - c) / den if abs(den) > 1e-12 else 0.0
@@ -301,7 +296,10 @@ TRACK_CASES = {
     "harmonic 220 Hz at 16 kHz": (lambda: _harmonic(220, 16000, 0.5), 16000, {}),
     "sine 440 Hz at 44.1 kHz": (lambda: _tone(440, 44100, 0.5), 44100, {}),
     "harmonic 150 Hz at 22.05 kHz": (lambda: _harmonic(150, 22050, 0.4), 22050, {}),
-    "sine 60 Hz, a wide dip walked 8 lags": (lambda: _tone(60, 8000, 0.5), 8000, {}),
+    "sine 60 Hz, a wide dip walked to its end": (lambda: _tone(60, 8000, 0.5), 8000, {}),
+    "sine 52 Hz, a wider dip": (lambda: _tone(52, 8000, 0.5), 8000, {}),
+    "sine 700 Hz over fmax": (lambda: _tone(700, 8000, 0.5), 8000, {}),
+    "harmonic 900 Hz over fmax": (lambda: _harmonic(900, 8000, 0.5), 8000, {}),
     "white noise": (lambda: _noise(8000, 17), 8000, {}),
     "glide 120-240 Hz": (lambda: (0.3 * sps.chirp(np.arange(16000) / 16000, 120, 1, 240)).astype(np.float32),
                          16000, {}),
@@ -396,11 +394,11 @@ def test_a_frame_exactly_at_the_silence_level_is_unvoiced():
     assert f0_track(y, 8000, silence_dbfs=float(np.nextafter(level, -np.inf)))[0] == pytest.approx(200, rel=1e-3)
 
 
-def test_with_the_silence_gate_off_digital_silence_reads_the_first_unmasked_lag():
+def test_with_the_silence_gate_off_digital_silence_dips_at_the_first_lag():
     track = f0_track(np.zeros(2000, np.float32), 8000, silence_dbfs=-np.inf)
     assert len(track) == 1 + (2000 - 480) // 80
-    assert (track == 8000 / 13.5).all()  # lags 1-12 held at 2, lag 13 dips to 0: 13 + 0.5 interpolated
-    assert (f0_track(np.zeros(2000, np.float32), 8000, silence_dbfs=-np.inf, fmax=400.0) == 8000 / 20.5).all()
+    assert np.isnan(track).all()  # every lag dips to 0, lag 1 first: 8 kHz, over fmax
+    assert (f0_track(np.zeros(2000, np.float32), 8000, silence_dbfs=-np.inf, fmax=8000.0) == 8000.0).all()
 
 
 def test_an_f0_outside_fmin_fmax_is_unvoiced():
@@ -431,23 +429,34 @@ def test_fmax_is_inclusive():
     assert np.isnan(f0_track(y, 8000, fmax=float(np.nextafter(v, 0.0)))[10])
 
 
-def test_f0_in_600_to_601_hz_is_over_the_default_fmax():
-    y = _harmonic(634, 8000, 0.3, harmonics=3)  # lags under 13 are held: it reads 600.5-600.6 Hz
-    wide = f0_track(y, 8000, fmax=601.0)
-    assert ((wide > 600) & (wide <= 601)).all()
+def test_an_f0_just_over_fmax_is_unvoiced_not_read_at_fmax_or_an_octave_down():
+    y = _harmonic(634, 8000, 0.3, harmonics=3)
     assert np.isnan(f0_track(y, 8000)).all()
+    assert np.isnan(f0_track(y, 8000, fmax=601.0)).all()
+    assert np.isnan(f0_track(y, 8000, fmax=633.0)).all()
+    np.testing.assert_allclose(f0_track(y, 8000, fmax=640.0), 634, rtol=0.01)
+    whistle = _tone(700, 8000, 0.5)
+    assert np.isnan(f0_track(whistle, 8000)).all()  # not 350 Hz, its second period
+    np.testing.assert_allclose(f0_track(whistle, 8000, fmax=800.0), 700, rtol=0.01)
+
+
+def test_a_low_voice_reads_its_own_pitch_however_wide_its_dip():
+    for f0 in (52.0, 60.0, 75.0):
+        np.testing.assert_allclose(f0_track(_tone(f0, 8000, 0.5), 8000), f0, rtol=1e-3)
 
 
 def test_threshold_bounds_the_aperiodicity():
     y = _harmonic(200, 8000, 0.3)
     assert np.isnan(f0_track(y, 8000, threshold=0.0)).all()  # an aperiodicity is never under 0
-    assert np.isnan(f0_track(y, 8000, threshold=2.5)).all()  # the held lags (2.0) come first: F0 8 kHz
+    assert np.isnan(f0_track(y, 8000, threshold=2.5)).all()  # lag 1 (always 1.0) is under it: 8 kHz, over fmax
     square = np.tile(np.r_[np.full(20, 0.25, np.float32), np.full(20, -0.25, np.float32)], 60)  # 200 Hz
     np.testing.assert_allclose(f0_track(square, 8000, threshold=1e-300), 200, rtol=1e-3)  # aperiodicity 0
     assert np.isnan(f0_track(square, 8000, threshold=0.0)).all()
     noise = _noise(8000, 20)
     assert np.isnan(f0_track(noise, 8000)).all()
-    assert np.isnan(f0_track(noise, 8000, threshold=1.0)).sum() < len(f0_track(noise, 8000)) / 2
+    assert np.isnan(f0_track(noise, 8000, threshold=0.9)).sum() < len(f0_track(noise, 8000)) / 2
+    # at 1.0 noise's first dip mostly falls on a lag shorter than 1/fmax: unvoiced, not read an octave down
+    assert np.isnan(f0_track(noise, 8000, threshold=1.0)).sum() > len(f0_track(noise, 8000)) * 0.9
 
 
 def test_a_glide_is_tracked_upwards():
