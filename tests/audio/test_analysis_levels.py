@@ -119,6 +119,17 @@ def test_db_of_zero_or_a_negative_amplitude_is_the_floor():
 # ---------------------------------------------------------------------------------------------- frame levels
 
 
+@pytest.mark.parametrize("frames", [255, 256, 257, 513, 700])
+def test_frame_levels_of_a_long_signal_cover_every_frame(frames):
+    """Frames are measured a part at a time: every frame of a signal longer than one part is measured,
+    each as in one pass."""
+    n = 160  # 20 ms at 8 kHz
+    rng = np.random.default_rng(frames)
+    y = (rng.standard_normal(frames * n) * np.repeat(rng.uniform(0.01, 0.9, frames), n)).astype(np.float32)
+    want = 10 * np.log10(np.maximum((y.astype(np.float64).reshape(frames, n) ** 2).mean(axis=1), 1e-10))
+    np.testing.assert_allclose(frame_levels_db(y, 8000), want, rtol=1e-12, atol=1e-12)
+
+
 def test_frame_levels_drop_the_last_partial_frame():
     sr = 16000  # 20 ms = 320 samples
     y = np.concatenate([np.full(3 * 320, 0.5), np.full(160, 0.1)])  # 3.5 frames, the half frame quieter
@@ -437,6 +448,27 @@ def test_true_peak_ignores_the_filter_lead_in_before_the_first_sample():
     assert lead_in > 1.2 * expected
     assert true_peak(y[None, :], 48000) == pytest.approx(expected, rel=1e-12)
     assert true_peak(y[None, :], 16000) == pytest.approx(_oversampled_peak(y, 8), rel=1e-12)
+
+
+@pytest.mark.parametrize("n", [1024 + 300, 2 * 1024 + 1000, 3 * 1024])
+def test_true_peak_finds_a_negative_peak_in_a_block_or_the_tail(n):
+    """A block's peak is its largest magnitude, of either sign: here the loudest stretch holds only
+    negative samples (a loud fs/4 sine's troughs) and fills the last whole block or the tail."""
+    y = _quarter_rate_sine(n, 0.1)
+    last = n - (n % 1024 or 1024)
+    y[last:] = -np.abs(_quarter_rate_sine(n, 0.8)[last:])
+    assert float(np.max(y[last:])) <= 0 and -float(np.min(y)) > 0.5
+    expected = _oversampled_peak(y, 4)
+    assert expected > -float(np.min(y)) * 1.01  # the true peak lies between samples
+    assert true_peak(y[None, :], 48000) == pytest.approx(expected, rel=1e-12)
+    assert true_peak(y[None, :].astype(np.float32), 48000) == pytest.approx(
+        _oversampled_peak(y.astype(np.float32), 4), rel=1e-12)
+
+
+def test_true_peak_of_a_signal_shorter_than_one_block():
+    y = _quarter_rate_sine(900, 0.5)
+    assert true_peak(y[None, :], 48000) == pytest.approx(_oversampled_peak(y, 4), rel=1e-12)
+    assert true_peak(y[None, :], 48000) > float(np.max(np.abs(y))) * 1.3
 
 
 def test_true_peak_of_silence_is_zero():
