@@ -1,8 +1,9 @@
-"""The speaker encoder on numpy gives Resemblyzer's own embeddings (torch)."""
+"""The speaker encoder, on onnxruntime and on numpy, gives Resemblyzer's own embeddings (torch)."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,7 @@ def test_onnxruntime_is_the_default_where_installed_and_a_runtime_can_be_chosen(
         ge2e.runtime("torch")
     monkeypatch.setattr(ge2e, "_session", lambda: None)  # as without onnxruntime installed
     assert ge2e.runtime() == "numpy"
-    monkeypatch.setitem(__import__("sys").modules, "onnxruntime", None)
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
     from conformance.audio._env import MissingExtraError
 
     with pytest.raises(MissingExtraError, match="onnxruntime"):
