@@ -238,29 +238,23 @@ def snr_estimate(frame_db: np.ndarray) -> float:
 def integrated_loudness(multi: np.ndarray, sr: int) -> float | None:
     """BS.1770-4 integrated loudness (LUFS) of ``(channels, n)`` audio, ``None`` when undefined.
 
-    The K-weighting filters are pyloudnorm's (``Meter(sr)``), run as one 4th-order filter; the
-    400 ms / 75 %-overlap gating is computed from a running sum instead of a Python loop (the
+    The K-weighting filters are pyloudnorm's (``Meter(sr)``), run as float32 second-order sections
+    kept out of subnormal numbers in digital silence (:func:`_denormal_guarded`); the 400 ms / 75 %-overlap gating is computed from a running sum instead of a Python loop (the
     tests check the result against ``pyloudnorm.Meter.integrated_loudness``).
     """
     np = need("numpy", "loudness")
-    pyln = need("pyloudnorm", "loudness")
+    sos = _k_weighting_sos(sr)
     signal = need("scipy.signal", "loudness")
     n = multi.shape[-1]
     block, step = round(0.4 * sr), 0.1 * sr
     if n < block + 1 or multi.shape[0] > 5:
         return None
-    meter = pyln.Meter(sr)
-    # pyloudnorm's two K-weighting biquads as second-order sections, run in float32: 4x faster than
-    # one 4th-order float64 filter, within 1e-4 of it (0.001 LU on the result)
-    sos = np.array([np.concatenate([stage.b, stage.a]) for stage in meter._filters.values()])
-    sos[0, :3] *= np.prod([stage.passband_gain for stage in meter._filters.values()])
-    sos = sos.astype(np.float32)
     n_blocks = int(np.round((n / sr - 0.4) / 0.1)) + 1
     z = np.zeros(n_blocks)
     weights = [1.0, 1.0, 1.0, 1.41, 1.41]
     seg = int(step)
     for i, ch in enumerate(multi):
-        k = signal.sosfilt(sos, np.asarray(ch, dtype=np.float32))
+        k = signal.sosfilt(sos, _denormal_guarded(ch))
         k *= k
         if seg == step and block == 4 * seg:  # every standard rate: sum 100 ms segments, 4 to a block
             m = n // seg
@@ -282,6 +276,36 @@ def integrated_loudness(multi: np.ndarray, sr: int) -> float | None:
     if not len(final):
         return None
     return float(-0.691 + 10 * np.log10(final.mean()))
+
+
+def _k_weighting_sos(sr: int) -> np.ndarray:
+    """pyloudnorm's two K-weighting biquads (``Meter(sr)``) as float32 second-order sections: 4x
+    faster than one 4th-order float64 filter, within 1e-4 of it (0.001 LU on the result)."""
+    np = need("numpy", "loudness")
+    pyln = need("pyloudnorm", "loudness")
+    stages = pyln.Meter(sr)._filters.values()
+    sos = np.array([np.concatenate([stage.b, stage.a]) for stage in stages])
+    sos[0, :3] *= np.prod([stage.passband_gain for stage in stages])
+    return sos.astype(np.float32)
+
+
+#: amplitude of the Nyquist-rate square wave added before the K-weighting filter (about -600 dBFS)
+DENORMAL_GUARD = 1e-30
+
+
+def _denormal_guarded(ch: np.ndarray) -> np.ndarray:
+    """``ch`` as a new float32 array with ``±DENORMAL_GUARD`` added to alternate samples.
+
+    In digital silence the recursive filter's state decays into the subnormal range, where each
+    operation costs some hundred cycles on many x86 cores (3-5x the whole filter's time on speech
+    with pauses); a signal at the Nyquist rate passes both K-weighting stages and keeps the state
+    normal. It adds about 1e-60 to each sample's power: nothing a gate or a mean can see.
+    """
+    np = need("numpy", "loudness")
+    x = np.array(ch, dtype=np.float32)
+    x[0::2] += DENORMAL_GUARD
+    x[1::2] -= DENORMAL_GUARD
+    return x
 
 
 def true_peak(multi: np.ndarray, sr: int) -> float:

@@ -9,13 +9,16 @@ import warnings
 import numpy as np
 import pyloudnorm
 import pytest
-from scipy.signal import firwin, resample_poly, upfirdn
+from scipy.signal import firwin, resample_poly, sosfilt, upfirdn
 
 from conformance.audio._env import MissingExtraError
 from conformance.audio.analysis import (
+    DENORMAL_GUARD,
     FRAME_S,
     AudioReport,
     _db,
+    _denormal_guarded,
+    _k_weighting_sos,
     clipping_ratio,
     frame_levels_db,
     integrated_loudness,
@@ -294,6 +297,39 @@ def test_loudness_of_five_channels_weighs_the_surrounds_by_1_41(sr):
     front_equivalent = np.stack([chans[3] * math.sqrt(1.41), chans[4] * math.sqrt(1.41)])
     assert integrated_loudness(surround_only, sr) == pytest.approx(
         integrated_loudness(front_equivalent, sr), abs=1e-4)
+
+
+def _subnormal(a: np.ndarray) -> np.ndarray:
+    return (a != 0) & (np.abs(a) < np.finfo(np.float32).tiny)
+
+
+@pytest.mark.parametrize("sr", [16000, 44100, 48000])
+def test_the_k_weighting_state_stays_normal_through_digital_silence(sr):
+    """Speech then 2 s of exact zeros: unguarded, the filter's state decays into subnormal numbers
+    (slow on many cores); guarded, every state and output stays zero or normal."""
+    rng = np.random.default_rng(sr)
+    y = np.concatenate([(0.3 * rng.standard_normal(sr // 2)).astype(np.float32), np.zeros(2 * sr, np.float32)])
+    sos = _k_weighting_sos(sr)
+    zi = np.zeros((len(sos), 2), np.float32)
+    _, plain_state = sosfilt(sos, y, zi=zi)
+    assert _subnormal(plain_state).any()
+    guarded_out, guarded_state = sosfilt(sos, _denormal_guarded(y), zi=zi)
+    assert not _subnormal(guarded_state).any() and not _subnormal(guarded_out).any()
+    assert np.abs(guarded_state).min() > 0
+
+
+def test_the_denormal_guard_is_a_copy_at_the_nyquist_rate_and_inaudible():
+    y = np.array([0.0, 0.0, 0.5, -0.5, 0.0], np.float32)
+    before = y.copy()
+    g = _denormal_guarded(y)
+    assert np.array_equal(y, before) and g.dtype == np.float32
+    assert g.tolist() == pytest.approx([DENORMAL_GUARD, -DENORMAL_GUARD, 0.5, -0.5, DENORMAL_GUARD], rel=1e-6, abs=0)
+    assert np.finfo(np.float32).tiny * 1e6 < DENORMAL_GUARD <= 1e-25  # under -500 dBFS, far above subnormals
+    for sr in (16000, 48000):
+        speech = np.concatenate([(0.2 * np.random.default_rng(1).standard_normal(sr)).astype(np.float32),
+                                 np.zeros(sr, np.float32), (0.01 * np.ones(sr)).astype(np.float32)])
+        assert integrated_loudness(speech[None, :], sr) == pytest.approx(_pyloudnorm(speech[None, :], sr), abs=_tol(sr))
+        assert integrated_loudness(np.zeros((1, sr), np.float32), sr) is None
 
 
 @pytest.mark.parametrize("sr", [8001, 22051])
