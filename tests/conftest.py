@@ -20,6 +20,13 @@ for _module in ("numpy", "scipy.signal", "soundfile", "soxr", "librosa", "lameen
 import pytest  # noqa: E402
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked ``long`` first, each group in its own order. pytest-xdist's worksteal hands
+    each worker a contiguous half and a worker keeps the last tests it holds: with a long test last in
+    the list, one worker ran it alone while the other sat idle (15 % of two cores' time)."""
+    items[:] = sorted(items, key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_secret_registry():
     """Each test starts with the secrets registered before it: a key one test's client registered (and

@@ -247,6 +247,7 @@ def test_run_and_record_run_pytest_without_assertion_rewriting(tmp_path: Path, m
     assert len(seen) == 2 and all("--assert=plain" in args for args in seen), seen
 
 
+@pytest.mark.long
 def test_run_takes_the_cassette_options_the_readme_shows_next_to_it(tmp_path: Path) -> None:
     import shutil
 

@@ -72,6 +72,7 @@ def test_fixture_inputs_are_real_speech_of_the_text(tmp_path: Path) -> None:
         fixture_inputs(reference=text_file)
 
 
+@pytest.mark.long
 def test_compare_on_the_simulators_ranks_a_provider_speaking_in_the_wrong_voice_last(tmp_path: Path) -> None:
     out = tmp_path / "cmp" / "compare.html"
     result = CliRunner().invoke(main, [

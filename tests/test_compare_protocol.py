@@ -35,6 +35,7 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(CLI, result.exit_code, result.stdout, result.stderr)
 
 
+@pytest.mark.long
 def test_the_default_set_through_a_degraded_provider(tmp_path: Path) -> None:
     """One comparison over the default set, a provider degraded by a fault; then what is read from it
     (one test: the comparison is the expensive part, and xdist would run a shared fixture per worker)."""

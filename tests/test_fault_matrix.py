@@ -97,6 +97,7 @@ def _run(pytester: pytest.Pytester, fault: str, endpoints: list[str], select: st
     return report.with_suffix(".jsonl")
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("fault", MATRIX)
 def test_each_fault_fails_a_check_it_names_on_every_endpoint_it_applies_to(pytester: pytest.Pytester,
                                                                             fault: str) -> None:

@@ -83,6 +83,7 @@ def test_the_report_option_writes_below_the_rootdir_from_any_folder(pytester: py
     assert _files(pytester.path) - before == {"out/r.html", "out/r.jsonl"}
 
 
+@pytest.mark.long
 def test_the_configuration_asks_for_a_report_and_an_empty_path_turns_it_off(pytester: pytest.Pytester) -> None:
     _project(pytester, report="reports/c.html")
     _run(pytester).assert_outcomes(passed=1)

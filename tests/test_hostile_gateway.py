@@ -62,6 +62,7 @@ def gateway():
         yield gw
 
 
+@pytest.mark.long
 def test_a_run_recording_through_an_echoing_gateway_writes_and_prints_no_secret(gateway: Gateway, tmp_path: Path) -> None:
     (tmp_path / "voice-conformance.toml").write_text('secrets_env = ["GATEWAY_SHARED_SECRET"]\n')
     target = gateway.url.replace("http://", f"http://gateway-user:{URL_PASSWORD}@")
@@ -79,6 +80,7 @@ def test_a_run_recording_through_an_echoing_gateway_writes_and_prints_no_secret(
     assert not found, "\n".join(f"{where}: {', '.join(sorted(what))}" for where, what in found.items())
 
 
+@pytest.mark.long
 def test_compare_through_an_echoing_gateway_writes_and_prints_no_secret(gateway: Gateway, tmp_path: Path) -> None:
     target = gateway.url.replace("http://", f"http://{URL_PASSWORD}@")  # a token as the URL's user name
     before = gateway.requests

@@ -80,6 +80,7 @@ def test_the_suite_skips_live_providers_without_keys_and_says_which_variable(
     result.stdout.fnmatch_lines(["*live faseeh: set FASEEH_API_KEY*"])
 
 
+@pytest.mark.long
 def test_url_target_sends_the_suite_to_a_gateway(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     """``url=BASE``: the suite's requests go over HTTP to the loopback server (one provider, one base)."""
     from conformance.simulators import Simulator
@@ -106,6 +107,7 @@ def _outcomes(junit: Path) -> dict[str, str]:
     return out
 
 
+@pytest.mark.long
 def test_xdist_gives_the_outcomes_of_a_serial_run(pytester: pytest.Pytester) -> None:
     common = ("--pyargs", "conformance.suite", "-q", "--conformance-providers", "faseeh")
     # serial runs in this process (tests/inprocess.py), the parallel ones start their workers as users do

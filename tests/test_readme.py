@@ -79,6 +79,7 @@ def _run(cmd: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProce
                           timeout=timeout, check=False)
 
 
+@pytest.mark.long
 def test_the_main_command_runs_the_whole_suite_on_the_simulators_and_writes_the_report(checkout: Path) -> None:
     """Clean simulators pass every check of the suite (the faults that must fail it: test_suite_honesty)."""
     main = blocks()[0][0].removeprefix("scripts/setup && ")
@@ -101,6 +102,7 @@ LEAVES = {
 }
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("block", BLOCKS, ids=[re.sub(r"\W+", "-", b[0].split("bin/")[-1])[:36].strip("-")
                                                for b in BLOCKS])
 def test_every_other_readme_block(checkout: Path, block: list[str]) -> None:

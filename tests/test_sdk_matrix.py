@@ -86,6 +86,7 @@ def test_the_providers_declare_the_listed_sdk_versions() -> None:
             assert e.sdk.why.startswith("no endpoint in this SDK")
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("package", sorted(EXPECTED))
 def test_every_listed_version_of_the_sdk_works(package: str) -> None:
     notes = NOTES.get(package, set())

@@ -61,6 +61,7 @@ def test_the_registry_loads_the_installed_provider_after_the_built_in_ones(site:
     assert "x-acme-token" in described.stdout and "$ACME_API_KEY" in described.stdout
 
 
+@pytest.mark.long
 def test_suite_report_cassettes_and_compare_run_on_the_installed_provider(site: Path, tmp_path: Path) -> None:
     env = _env(site)
     run = _run([*CLI, "run", "--providers", "acme", "--report", "reports/sim.html"], tmp_path, env)

@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from conformance.cassettes.drift import Change, DriftReport
 from conformance.cassettes.store import referenced_sidecars, write_yaml
@@ -143,6 +144,7 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           cwd=tmp_path, capture_output=True, text=True, timeout=300, env=ENV)
 
 
+@pytest.mark.long
 def test_a_cassette_run_reports_the_drift_of_its_cassettes(tmp_path):
     cassettes = _cassette_dir(tmp_path)
     proc = _run(tmp_path, "-n", "2", "--conformance-target", "cassette", "--cassette-dir", str(cassettes),

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conformance.spec import endpoints
 from tests.inprocess import run_suite
 
@@ -19,6 +21,7 @@ SENTINEL = "vc-SENTINEL-key-5d1e8b2a"
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
 
 
+@pytest.mark.long
 def test_recording_every_endpoint_writes_no_secret_anywhere(tmp_path):
     out = tmp_path / "cassettes"
     code = (f"import sys; from pathlib import Path; from conformance.cassettes.record import record_suite; "
@@ -52,6 +55,7 @@ def pytest_collection_modifyitems(items):
 """
 
 
+@pytest.mark.long
 def test_the_whole_suite_replays_offline_from_the_committed_cassettes(tmp_path):
     """Every suite test passes on the cassette target with the network blocked, none skipped, in an order
     unlike the recording's (tests that recorded nothing of their own then send their module's requests)."""
