@@ -239,8 +239,9 @@ def integrated_loudness(multi: np.ndarray, sr: int) -> float | None:
     """BS.1770-4 integrated loudness (LUFS) of ``(channels, n)`` audio, ``None`` when undefined.
 
     The K-weighting filters are pyloudnorm's (``Meter(sr)``), run as float32 second-order sections
-    kept out of subnormal numbers in digital silence (:func:`_denormal_guarded`); the 400 ms / 75 %-overlap gating is computed from a running sum instead of a Python loop (the
-    tests check the result against ``pyloudnorm.Meter.integrated_loudness``).
+    kept out of subnormal numbers in digital silence (:func:`_k_weighted`); the 400 ms / 75 %-overlap
+    gating is computed from a running sum instead of a Python loop (the tests check the result
+    against ``pyloudnorm.Meter.integrated_loudness``).
     """
     np = need("numpy", "loudness")
     sos = _k_weighting_sos(sr)
@@ -254,7 +255,7 @@ def integrated_loudness(multi: np.ndarray, sr: int) -> float | None:
     weights = [1.0, 1.0, 1.0, 1.41, 1.41]
     seg = int(step)
     for i, ch in enumerate(multi):
-        k = signal.sosfilt(sos, _denormal_guarded(ch))
+        k = _k_weighted(ch, sos, signal)
         k *= k
         if seg == step and block == 4 * seg:  # every standard rate: sum 100 ms segments, 4 to a block
             m = n // seg
@@ -306,6 +307,23 @@ def _denormal_guarded(ch: np.ndarray) -> np.ndarray:
     x[0::2] += DENORMAL_GUARD
     x[1::2] -= DENORMAL_GUARD
     return x
+
+
+#: samples filtered at a time (even, so that the guard's signs run on across parts): the guarded copy
+#: of the input is one part long, not the whole signal's
+FILTER_PART = 1 << 20
+
+
+def _k_weighted(ch: np.ndarray, sos: np.ndarray, signal: Any) -> np.ndarray:
+    """``ch`` through the K-weighting sections (float32), the input guarded part by part: the same
+    samples as one ``sosfilt`` call over the whole guarded signal, the state carried between parts."""
+    np = need("numpy", "loudness")
+    out = np.empty(len(ch), dtype=np.float32)
+    state = np.zeros((len(sos), 2), dtype=np.float32)
+    for start in range(0, len(ch), FILTER_PART):
+        part = _denormal_guarded(ch[start:start + FILTER_PART])
+        out[start:start + len(part)], state = signal.sosfilt(sos, part, zi=state)
+    return out
 
 
 def true_peak(multi: np.ndarray, sr: int) -> float:

@@ -18,6 +18,7 @@ from conformance.audio.analysis import (
     AudioReport,
     _db,
     _denormal_guarded,
+    _k_weighted,
     _k_weighting_sos,
     clipping_ratio,
     frame_levels_db,
@@ -316,6 +317,25 @@ def test_the_k_weighting_state_stays_normal_through_digital_silence(sr):
     guarded_out, guarded_state = sosfilt(sos, _denormal_guarded(y), zi=zi)
     assert not _subnormal(guarded_state).any() and not _subnormal(guarded_out).any()
     assert np.abs(guarded_state).min() > 0
+
+
+@pytest.mark.parametrize("part", [1000, 4096, 1 << 20])
+def test_filtering_in_parts_gives_the_samples_of_one_call(monkeypatch, part):
+    """Parts of any even length (a last one shorter, the guard's signs running on across parts) give
+    exactly what one sosfilt call over the whole guarded signal gives; the input is left alone."""
+    import conformance.audio.analysis as analysis
+
+    sr = 16000
+    rng = np.random.default_rng(part)
+    y = np.concatenate([(0.3 * rng.standard_normal(5003)).astype(np.float32), np.zeros(4000, np.float32),
+                        (0.1 * rng.standard_normal(3001)).astype(np.float32)])
+    before = y.copy()
+    sos = _k_weighting_sos(sr)
+    assert analysis.FILTER_PART % 2 == 0 and analysis.FILTER_PART >= 1 << 16  # the shipped part: even, not tiny
+    monkeypatch.setattr(analysis, "FILTER_PART", part)
+    parted = _k_weighted(y, sos, __import__("scipy.signal").signal)
+    assert parted.dtype == np.float32 and np.array_equal(y, before)
+    assert np.array_equal(parted, sosfilt(sos, _denormal_guarded(y)))
 
 
 def test_the_denormal_guard_is_a_copy_at_the_nyquist_rate_and_inaudible():
