@@ -298,9 +298,9 @@ def _denormal_guarded(ch: np.ndarray) -> np.ndarray:
     """``ch`` as a new float32 array with ``±DENORMAL_GUARD`` added to alternate samples.
 
     In digital silence the recursive filter's state decays into the subnormal range, where each
-    operation costs some hundred cycles on many x86 cores (3-5x the whole filter's time on speech
+    operation costs some hundred cycles on many x86 cores (5x the whole filter's time on speech
     with pauses); a signal at the Nyquist rate passes both K-weighting stages and keeps the state
-    normal. It adds about 1e-60 to each sample's power: nothing a gate or a mean can see.
+    normal. Its power, 1e-60, is below what float32 holds: nothing a gate or a mean can see.
     """
     np = need("numpy", "loudness")
     x = np.array(ch, dtype=np.float32)
