@@ -311,6 +311,10 @@ def test_the_k_weighting_state_stays_normal_through_digital_silence(sr):
     rng = np.random.default_rng(sr)
     y = np.concatenate([(0.3 * rng.standard_normal(sr // 2)).astype(np.float32), np.zeros(2 * sr, np.float32)])
     sos = _k_weighting_sos(sr)
+    assert sos.dtype == np.float32  # float32 sections: 4x faster than float64 (and where subnormals start sooner)
+    stages = list(pyloudnorm.Meter(sr)._filters.values())
+    assert [s.passband_gain for s in stages] == [1.0, 1.0]  # so the sections need no gain of their own
+    assert np.allclose(sos, [np.concatenate([s.b, s.a]) for s in stages], rtol=1e-6, atol=0)
     zi = np.zeros((len(sos), 2), np.float32)
     _, plain_state = sosfilt(sos, y, zi=zi)
     assert _subnormal(plain_state).any()
