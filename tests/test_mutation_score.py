@@ -67,12 +67,68 @@ def test_equivalents_leave_the_score_and_a_stale_one_is_reported(bench) -> None:
     assert stale == ["pkg.a.x_gone__mutmut_9"]  # another package's entry is not this run's business
 
 
-def test_the_equivalents_file_needs_a_reason_for_each(bench, tmp_path: Path) -> None:
-    bench.EQUIVALENTS.write_text('[[mutant]]\nname = "pkg.a.x_f__mutmut_1"\nwhy = "dead branch"\n')
+def test_the_equivalents_file_needs_a_reason_and_the_line_for_each(bench, tmp_path: Path) -> None:
+    bench.EQUIVALENTS.write_text('[[mutant]]\nname = "pkg.a.x_f__mutmut_1"\nwhy = "dead branch"\nline = " y = 2 "\n')
     assert bench.load_equivalents(bench.EQUIVALENTS) == {"pkg.a.x_f__mutmut_1": "dead branch"}
-    bench.EQUIVALENTS.write_text('[[mutant]]\nname = "pkg.a.x_f__mutmut_1"\n')
-    with pytest.raises(ValueError, match="needs a name and a why"):
-        bench.load_equivalents(bench.EQUIVALENTS)
+    assert bench.equivalent_lines(bench.EQUIVALENTS) == {"pkg.a.x_f__mutmut_1": "y = 2"}
+    for entry in ('name = "pkg.a.x_f__mutmut_1"\n', 'name = "pkg.a.x_f__mutmut_1"\nwhy = "dead branch"\n'):
+        bench.EQUIVALENTS.write_text("[[mutant]]\n" + entry)
+        with pytest.raises(ValueError, match="needs a name, a why and its line"):
+            bench.load_equivalents(bench.EQUIVALENTS)
+
+
+MUTANTS = """\
+def x_f__mutmut_orig(a, b=1):
+    y = a + b
+    return y * 2
+
+
+def x_f__mutmut_1(a, b=1):
+    y = a - b
+    return y * 2
+
+
+def x_f__mutmut_2(a, b=2):
+    y = a + b
+    return y * 2
+
+
+class Thing:
+    def xǁThingǁrun__mutmut_orig(self):
+        return 1
+
+    def xǁThingǁrun__mutmut_1(self):
+        return 2
+"""
+
+
+def test_a_listed_number_that_now_names_another_mutant_is_reported(bench, capsys: pytest.CaptureFixture[str]) -> None:
+    """mutmut numbers a function's mutants in order: code added above one gives its number to another
+    mutant, which may not be equivalent at all. Each entry names its line; a number now on another line fails."""
+    (bench.ROOT / "mutants" / "pkg").mkdir(parents=True)
+    (bench.ROOT / "mutants" / "pkg" / "a.py").write_text(MUTANTS)
+    names = ["pkg.a.x_f__mutmut_1", "pkg.a.x_f__mutmut_2", "pkg.a.xǁThingǁrun__mutmut_1", "pkg.b.x_f__mutmut_1"]
+    assert bench.mutated_lines(bench.ROOT / "mutants", "pkg/a.py", names) == {
+        "pkg.a.x_f__mutmut_1": ["y = a - b"],
+        "pkg.a.x_f__mutmut_2": ["def f(a, b=2):"],  # a default: the signature under the function's own name
+        "pkg.a.xǁThingǁrun__mutmut_1": ["return 2"],
+    }
+    right = {"pkg.a.x_f__mutmut_1": "y = a - b", "pkg.a.x_f__mutmut_2": "def f(a, b=2):",
+             "pkg.a.xǁThingǁrun__mutmut_1": "return 2"}
+    assert bench.moved(bench.ROOT / "mutants", ["pkg/a.py"], right) == []
+    swapped = {**right, "pkg.a.x_f__mutmut_1": "def f(a, b=2):"}
+    assert bench.moved(bench.ROOT / "mutants", ["pkg/a.py"], swapped) == [
+        ("pkg.a.x_f__mutmut_1", "def f(a, b=2):", "y = a - b")]
+    _meta(bench.ROOT, "pkg/a.py", {**_codes("pkg.a", 9, 0), "pkg.a.x_f__mutmut_2": 0})
+    _meta(bench.ROOT, "pkg/b.py", _codes("pkg.b", 10, 0))
+    bench.EQUIVALENTS.write_text('[[mutant]]\nname = "pkg.a.x_f__mutmut_2"\nwhy = "b is always passed"\n'
+                                 'line = "def f(a, b=2):"\n')
+    assert bench.main(["--no-run"]) == 0
+    bench.EQUIVALENTS.write_text('[[mutant]]\nname = "pkg.a.x_f__mutmut_2"\nwhy = "b is always passed"\n'
+                                 'line = "y = a - b"\n')
+    assert bench.main(["--no-run"]) == 1
+    err = capsys.readouterr().err
+    assert "now another mutant" in err and "pkg.a.x_f__mutmut_2: listed `y = a - b`, now `def f(a, b=2):`" in err
 
 
 def test_the_table_prints_each_module_and_the_total(bench) -> None:
@@ -95,7 +151,7 @@ def test_main_exits_by_the_scores_of_the_last_run(bench, capsys: pytest.CaptureF
     assert bench.main(["--no-run", "pkg/b.py", "--min", "100"]) == 0  # one module, scored alone
     assert bench.main(["--no-run", "pkg/c.py"]) == 2
     assert "not a configured module: pkg/c.py" in capsys.readouterr().err
-    bench.EQUIVALENTS.write_text('[[mutant]]\nname = "pkg.a.x_h__mutmut_1"\nwhy = "gone"\n')
+    bench.EQUIVALENTS.write_text('[[mutant]]\nname = "pkg.a.x_h__mutmut_1"\nwhy = "gone"\nline = "x = 1"\n')
     assert bench.main(["--no-run"]) == 1
     err = capsys.readouterr().err
     assert "no longer a mutant" in err and "pkg.a.x_h__mutmut_1" in err
