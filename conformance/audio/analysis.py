@@ -497,9 +497,11 @@ def f0_track(y: np.ndarray, sr: int, *, fmin: float = 50.0, fmax: float = 600.0,
         cm = d * taus
         cm /= total  # cumulative mean normalised difference
         # the first dip under the threshold at any lag: one shorter than 1/fmax means a fundamental over
-        # fmax, unvoiced below (holding those lags back would read such a tone an octave or more down)
+        # fmax, unvoiced below (holding those lags back would read such a tone an octave or more down).
+        # A frame with no dip is unvoiced whatever lag it ends on (its every value is over the threshold):
+        # its walk starts at the first lag
         below = cm < threshold
-        first = np.where(below.any(axis=1), below.argmax(axis=1), np.argmin(cm, axis=1))
+        first = below.argmax(axis=1)
         # walk down to the local minimum at or after it, however wide the dip (a low voice's is wide)
         rising = cm[:, 1:] >= cm[:, :-1]  # rising[:, j]: lag j + 2 is no lower than lag j + 1
         rising &= np.arange(cm.shape[1] - 1) >= first[:, None]
