@@ -412,6 +412,18 @@ def test_an_f0_outside_fmin_fmax_is_unvoiced():
     np.testing.assert_allclose(f0_track(high, 8000, fmax=800.0), 700, rtol=0.01)
 
 
+@pytest.mark.parametrize(("tone", "low", "high", "voiced"), [(598.72, 599.9, 600.0, True), (598.8, 600.0, 600.1, False)])
+def test_the_default_fmax_is_600_hz_both_sides(tone, low, high, voiced):
+    """Tones read 0.2 % high near 600 Hz (lag 13.3 at 8 kHz): 598.72 Hz reads 599.93-599.98 Hz, just
+    under the default fmax, voiced; 598.8 Hz reads 600.02-600.06 Hz, just over it, unvoiced."""
+    t = np.arange(16000) / 16000
+    y = (0.5 * np.sin(2 * np.pi * tone * t)).astype(np.float32)
+    wide = f0_track(y, 16000, fmax=700.0)
+    assert np.isfinite(wide).all() and (low < wide).all() and (wide < high).all()
+    track = f0_track(y, 16000)
+    assert np.isfinite(track).all() if voiced else np.isnan(track).all()
+
+
 def test_an_f0_at_the_longest_lag_is_interpolated_half_a_lag_past_it_and_fmin_is_inclusive():
     y = _harmonic(80, 8000, 0.5)
     edge = 8000 / 100.5  # fmin 79.3 allows lags up to 100; the dip sits on lag 100, the last one
