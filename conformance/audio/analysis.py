@@ -456,6 +456,11 @@ def effective_bandwidth(y: np.ndarray, sr: int, *, floor_db: float = 60.0, share
     return float(freqs[min(len(freqs) - 1, int(np.searchsorted(cum, share)))])
 
 
+#: a lag whose difference d(tau) is under this share of the two windows' energies repeats the frame
+#: exactly, as far as float32 FFTs can tell (their rounding is about 1e-7 of the energy)
+DIFFERENCE_FLOOR = 1e-5
+
+
 def f0_track(y: np.ndarray, sr: int, *, fmin: float = 50.0, fmax: float = 600.0, hop_s: float = 0.01,
              frame_s: float = 0.04, threshold: float = 0.2, silence_dbfs: float = -50.0) -> np.ndarray:
     """YIN F0 (Hz) every ``hop_s`` seconds on an 8 kHz copy; NaN where unvoiced or silent."""
@@ -490,8 +495,11 @@ def f0_track(y: np.ndarray, sr: int, *, fmin: float = 50.0, fmax: float = 600.0,
         r = sfft.irfft(spec_a * np.conj(spec_b), nfft, axis=1)[:, 1: tau_max + 1]
         e = energy_at[sel]
         d = e[:, :1] + e[:, 1:]
+        scale = d * DIFFERENCE_FLOOR
         d -= 2 * r
-        np.maximum(d, 0, out=d)
+        # under the floor d is rounding, not a difference (it is a sum of squares, so never below 0):
+        # 0 there. Without it a constant (DC) frame's rounding noise read as a pitch, 235 Hz at 0.1
+        d[d < scale] = 0
         total = np.cumsum(d, axis=1)
         np.maximum(total, 1e-12, out=total)
         cm = d * taus

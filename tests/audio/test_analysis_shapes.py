@@ -424,10 +424,58 @@ def test_the_default_fmax_is_600_hz_both_sides(tone, low, high, voiced):
     assert np.isfinite(track).all() if voiced else np.isnan(track).all()
 
 
+@pytest.mark.parametrize("level", [0.01, -0.1, 0.777])
+def test_a_constant_signal_has_no_f0(level):
+    """A DC frame repeats itself at every lag: its differences are FFT rounding, which read as a pitch
+    (235 Hz at 0.1) until differences under DIFFERENCE_FLOOR of the energy counted as 0."""
+    dc = np.full(8000, level, np.float32)
+    assert np.isnan(f0_track(dc, 8000)).all()
+    report = analyze((np.full(16000, level, np.float32), 16000))
+    assert report.f0_median_hz is None and report.voiced_ratio == 0.0
+    tone = _harmonic(200, 8000, 1.0) + np.float32(level)  # the same offset under a tone: still read
+    np.testing.assert_allclose(f0_track(tone, 8000), 200, rtol=0.01)
+
+
+def test_the_silence_gate_reads_each_frames_own_window():
+    """A tone whose level sits on the -50 dBFS gate: a frame is measured exactly when the 40 ms from
+    its own first sample are over the gate (not the window one sample later, which straddles it)."""
+    sr, w, hop = 8000, 320, 80
+    t = np.arange(4000) / sr
+    unit = np.sin(2 * np.pi * 170 * t)
+    energy = np.convolve(unit ** 2, np.ones(w), mode="valid")  # energy[j]: of the w samples from j
+    gate = w * 10 ** (-50 / 10)
+    amp = np.sqrt(gate / np.sqrt(energy[10 * hop] * energy[10 * hop + 1]))  # frame 10: between the two
+    y = (amp * unit).astype(np.float32)
+    x = y.astype(np.float64)
+    own = np.convolve(x ** 2, np.ones(w), mode="valid")[::hop] > gate
+    track = f0_track(y, sr)
+    own = own[: len(track)]
+    assert own.any() and not own.all()
+    assert own[10] != (np.convolve(x ** 2, np.ones(w), mode="valid")[10 * hop + 1] > gate)  # the straddle
+    np.testing.assert_array_equal(np.isfinite(track), own)
+
+
+def test_a_threshold_of_one_still_finds_a_tone():
+    """The normalised difference at the first lag is exactly 1: "under the threshold" is strict, so at
+    threshold 1.0 the first lag is no dip and the tone's own lag is found."""
+    np.testing.assert_allclose(f0_track(_harmonic(200, 8000, 0.5), 8000, threshold=1.0), 200, rtol=0.01)
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.int32, np.int64, np.float64])
+def test_f0_track_takes_any_numeric_samples_as_their_float32_values(dtype):
+    y = _harmonic(150, 16000, 0.5, amp=0.3) * 20000
+    as_float32 = f0_track(y.astype(dtype).astype(np.float32), 16000)
+    np.testing.assert_array_equal(f0_track(y.astype(dtype), 16000), as_float32)
+    assert np.isfinite(as_float32).mean() > 0.9
+
+
 def test_an_f0_at_the_longest_lag_is_interpolated_half_a_lag_past_it_and_fmin_is_inclusive():
     y = _harmonic(80, 8000, 0.5)
     edge = 8000 / 100.5  # fmin 79.3 allows lags up to 100; the dip sits on lag 100, the last one
     assert (f0_track(y, 8000, fmin=79.3) == edge).all()
+    # the same frames after a higher voice's, measured in the same part: each row keeps its own last lag
+    both = f0_track(np.concatenate([_harmonic(200, 8000, 0.5), y]), 8000, fmin=79.3)
+    assert (both[-5:] == edge).all() and np.nanmedian(both[:5]) == pytest.approx(200, rel=0.01)
     assert (f0_track(y, 8000, fmin=edge) == edge).all()
     assert np.isnan(f0_track(y, 8000, fmin=float(np.nextafter(edge, np.inf)))).all()
 
