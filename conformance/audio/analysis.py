@@ -426,6 +426,7 @@ def effective_bandwidth(y: np.ndarray, sr: int, *, floor_db: float = 60.0, share
     """
     np = need("numpy", "effective bandwidth")
     sfft = need("scipy.fft", "effective bandwidth")
+    y = np.asarray(y, dtype=np.float32)  # its float32 samples, as analyze measures them, whatever it is given
     if len(y) < n_fft:
         y = np.pad(y, (0, n_fft - len(y)))
     m = len(y) // n_fft
@@ -435,7 +436,7 @@ def effective_bandwidth(y: np.ndarray, sr: int, *, floor_db: float = 60.0, share
     part = 256  # frames transformed at a time: a part's arrays stay in cache
     spectra = []
     for i in range(0, m, part):
-        fr = np.multiply(y[i * n_fft: min(m, i + part) * n_fft].reshape(-1, n_fft), window, dtype=np.float32)
+        fr = y[i * n_fft: min(m, i + part) * n_fft].reshape(-1, n_fft) * window  # float32 frames
         spec = sfft.rfft(fr, axis=1)  # float32 in, complex64 out: half numpy's float64 work
         p = spec.real ** 2
         p += spec.imag ** 2
