@@ -68,9 +68,9 @@ def env_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
     """Credentials present in the environment: the providers' key variables, any other ``*_API_KEY``
     or ``*_TOKEN`` variable, and the values of ``VOICE_CONFORMANCE_SECRETS``.
 
-    Every mask reads this, thousands of times a run: the process environment is scanned again only
+    Every mask reads this, 25,000 times a suite run: the process environment is scanned again only
     when it has changed (its raw items are the cache key; reading ``os.environ`` item by item
-    decodes every name and value, 7 % of a suite run's time before)."""
+    decodes every name and value, about 0.5 s of CPU a suite run before)."""
     if environ is None:
         raw = getattr(os.environ, "_data", None)
         if isinstance(raw, dict):
